@@ -1,0 +1,6 @@
+//! Trellin's domain: configuration, the database, reading mail, ingestion and analysis.
+//!
+//! Nothing here knows about Lambda, axum or serenity: entry points live in `functions/` and
+//! `bot/` and call into this crate.
+
+pub mod mail;

@@ -1,0 +1,29 @@
+//! Helpers for Trellin's end-to-end tests: where the shared test data lives, and a fresh
+//! database per test.
+
+use std::path::PathBuf;
+
+/// The read-only folder of design and test data beside the project (`../shared`), or
+/// `TRELLIN_SHARED_DIR` when set.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("TRELLIN_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("..")
+                .join("shared")
+        })
+}
+
+/// A folder of the corpus, e.g. `corpus("email-forward-parser")`.
+pub fn corpus(name: &str) -> PathBuf {
+    shared_dir().join("corpus").join(name)
+}
+
+/// Reads a JSON file of the shared data.
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
+}

@@ -138,3 +138,60 @@ fn every_forward_parser_case_passes_on_every_asserted_field() {
         failures.join("\n")
     );
 }
+
+/// The time of day a parsed date shows must be the one printed in the raw text (in 24-hour
+/// or 12-hour form, `:` or `.`), and its year one of the corpus's years.
+fn printed_time_matches(raw: &str, local: chrono::NaiveDateTime) -> bool {
+    use chrono::Timelike;
+    let (h, m) = (local.hour(), local.minute());
+    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
+    [h, h12].iter().any(|hour| {
+        [":", "."].iter().any(|sep| {
+            raw.contains(&format!("{hour}{sep}{m:02}"))
+                || raw.contains(&format!("{hour:02}{sep}{m:02}"))
+        })
+    })
+}
+
+#[test]
+fn every_forwarded_date_in_the_corpus_parses_to_a_timestamp() {
+    use chrono::Datelike;
+    let root = corpus("email-forward-parser");
+    let expected = read_json(&root.join("expected.json"));
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in expected["cases"].as_array().expect("cases") {
+        if case["expected"]["forwarded"] != serde_json::Value::Bool(true) {
+            continue;
+        }
+        let id = case["id"].as_str().expect("id");
+        let body = std::fs::read_to_string(root.join(case["body_file"].as_str().expect("file")))
+            .expect("fixture");
+        let Some(fwd) = unwrap_forward(&body, case["subject_input"].as_str()) else {
+            failures.push(format!("{id}: not unwrapped"));
+            continue;
+        };
+        let raw = fwd.original.date_raw.unwrap_or_default();
+        checked += 1;
+        match trellin::mail::date::parse_printed(&raw) {
+            None => failures.push(format!("{id}: date {raw:?} does not parse")),
+            Some(p) if !(2019..=2023).contains(&p.local.year()) => failures.push(format!(
+                "{id}: date {raw:?} read as year {}",
+                p.local.year()
+            )),
+            Some(p) if !printed_time_matches(&raw, p.local) => {
+                failures.push(format!("{id}: date {raw:?} read as {}", p.local))
+            }
+            Some(_) => {}
+        }
+    }
+    println!(
+        "forward-parser dates: {checked} checked, {} failed",
+        failures.len()
+    );
+    assert!(
+        checked >= 190,
+        "only {checked} forwarded cases were checked"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

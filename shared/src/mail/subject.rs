@@ -13,7 +13,7 @@ const REPLY_PREFIXES: &str =
 
 static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^\s*(?:\[[^\]]*\]\s*)?(?:{FORWARD_PREFIXES})\s*(?:\[\d+\])?\s*[:：]"
+        r"(?i)^\s*(?:\[[^\]]*\]\s*)?\[?\s*(?:{FORWARD_PREFIXES})\s*(?:\[\d+\])?\s*[:：]"
     ))
     .expect("valid regex")
 });

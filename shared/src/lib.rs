@@ -3,4 +3,6 @@
 //! Nothing here knows about Lambda, axum or serenity: entry points live in `functions/` and
 //! `bot/` and call into this crate.
 
+pub mod config;
+pub mod db;
 pub mod mail;

@@ -1,0 +1,143 @@
+//! The `trellin` command line: argument parsing and dispatch to one module per command.
+
+mod demo;
+mod files;
+mod parse;
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use trellin::config::Config;
+use trellin::db::{self, Origin};
+
+/// Trellin: an AI assistant for customer success at small B2B agencies.
+#[derive(Debug, Parser)]
+#[command(name = "trellin", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what Trellin reads from messages: forward or not, the original's sender,
+    /// recipients, subject, date (UTC) and body, the forwarder's note, and the body with
+    /// quotes and signature stripped. Needs no database.
+    Parse(parse::ParseArgs),
+    /// Apply the database migrations (to DATABASE_URL, or the private cluster).
+    Migrate,
+    /// Manage the private PostgreSQL cluster used when DATABASE_URL is unset.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Run the demo: make sure the database is ready, then show what Trellin reads from
+    /// each message of the demo mailbox.
+    Demo {
+        /// The folder of `.eml` files to show (default: the repository's examples/mailbox).
+        #[arg(long)]
+        mailbox: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Stop the private cluster.
+    Stop,
+}
+
+/// Standard input and output, passed in so that tests can run commands in-process.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn BufRead,
+    pub stdout: &'a mut dyn Write,
+}
+
+/// Runs one command.
+///
+/// # Errors
+/// Whatever the command reports; the message chain is what the user sees.
+pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Parse(args) => parse::run(&args, io),
+        Command::Migrate => {
+            let database = db::open(config)
+                .await
+                .context("cannot prepare the database")?;
+            describe_database(&database, io.stdout)?;
+            Ok(())
+        }
+        Command::Db {
+            action: DbAction::Stop,
+        } => {
+            let cluster = db::embedded::Cluster::new(&config.data_dir, config.pg_bin.as_deref());
+            let stopped = cluster.stop().await?;
+            let what = if stopped {
+                "stopped"
+            } else {
+                "was not running"
+            };
+            writeln!(
+                io.stdout,
+                "private cluster in {}: {what}",
+                config.data_dir.display()
+            )?;
+            Ok(())
+        }
+        Command::Demo { mailbox } => demo::run(config, mailbox, io).await,
+    }
+}
+
+/// Says which database is in use and how it got there.
+fn describe_database(database: &db::Database, out: &mut dyn Write) -> anyhow::Result<()> {
+    match &database.origin {
+        Origin::Configured => writeln!(out, "database: DATABASE_URL")?,
+        Origin::Embedded(s) => {
+            let how = match (s.created, s.was_running) {
+                (true, _) => "created and started",
+                (false, false) => "started (reused)",
+                (false, true) => "already running (reused)",
+            };
+            writeln!(
+                out,
+                "database: private PostgreSQL cluster in {} on 127.0.0.1:{}, {how}",
+                s.data_dir.display(),
+                s.port
+            )?;
+        }
+    }
+    writeln!(out, "migrations applied: {}", database.migrations)?;
+    Ok(())
+}
+
+/// The process entry point: reads configuration once, runs the command, reports errors.
+pub async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome = async {
+        let config = Config::from_env().context("invalid configuration")?;
+        let stdin = std::io::stdin();
+        let stdout = std::io::stdout();
+        let mut input = stdin.lock();
+        let mut output = std::io::BufWriter::new(stdout.lock());
+        let result = run(
+            cli,
+            &config,
+            &mut Io {
+                stdin: &mut input,
+                stdout: &mut output,
+            },
+        )
+        .await;
+        output.flush().context("cannot write to standard output")?;
+        result
+    }
+    .await;
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Typed configuration, read from the environment (and an optional `.env` file) once at start.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Everything Trellin reads from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `DATABASE_URL`; when unset, Trellin runs a private PostgreSQL cluster of its own.
+    pub database_url: Option<String>,
+    /// `TRELLIN_DATA_DIR`: where the private cluster lives.
+    pub data_dir: PathBuf,
+    /// `TRELLIN_PG_BIN`: a folder holding `initdb` and `pg_ctl`, searched before the defaults.
+    pub pg_bin: Option<PathBuf>,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{name} is not valid unicode")]
+    NotUnicode { name: &'static str },
+    #[error("cannot tell where to keep Trellin's data: set TRELLIN_DATA_DIR (HOME is unset)")]
+    NoDataDir,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment, after loading `.env` if present.
+    ///
+    /// # Errors
+    /// A variable that is not unicode, or no way to place the data folder.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        // A missing .env is the normal case; a malformed one is reported by the variables it lacks.
+        let _ = dotenvy::dotenv();
+        Config::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// Reads the configuration from any source of variables (tests pass their own).
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Config, ConfigError> {
+        let text = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            get(name)
+                .map(|v| {
+                    v.into_string()
+                        .map_err(|_| ConfigError::NotUnicode { name })
+                })
+                .transpose()
+                .map(|v| v.filter(|s| !s.trim().is_empty()))
+        };
+        let data_dir = match get("TRELLIN_DATA_DIR").filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => default_data_dir(&get)?,
+        };
+        Ok(Config {
+            database_url: text("DATABASE_URL")?,
+            data_dir,
+            pg_bin: get("TRELLIN_PG_BIN")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        })
+    }
+}
+
+/// `$XDG_DATA_HOME/trellin` or `~/.local/share/trellin`; for root `/var/lib/trellin`, because
+/// the cluster then runs as the `postgres` user, who cannot enter root's home.
+fn default_data_dir(
+    get: &impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<PathBuf, ConfigError> {
+    if crate::db::embedded::running_as_root() {
+        return Ok(PathBuf::from("/var/lib/trellin"));
+    }
+    if let Some(xdg) = get("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("trellin"));
+    }
+    let home = get("HOME")
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::NoDataDir)?;
+    Ok(PathBuf::from(home)
+        .join(".local")
+        .join("share")
+        .join("trellin"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_are_read_into_typed_fields() {
+        let config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("postgres://localhost/x".into()),
+            "TRELLIN_DATA_DIR" => Some("/srv/trellin".into()),
+            _ => None,
+        })
+        .expect("valid");
+        assert_eq!(
+            config.database_url.as_deref(),
+            Some("postgres://localhost/x")
+        );
+        assert_eq!(config.data_dir, PathBuf::from("/srv/trellin"));
+        assert_eq!(config.pg_bin, None);
+    }
+
+    #[test]
+    fn an_empty_database_url_means_the_private_cluster() {
+        let config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(" ".into()),
+            "TRELLIN_DATA_DIR" => Some("/srv/trellin".into()),
+            _ => None,
+        })
+        .expect("valid");
+        assert_eq!(config.database_url, None);
+    }
+}

@@ -80,44 +80,43 @@ fn every_forward_parser_case_passes_on_every_asserted_field() {
             }
             let email = &want["email"];
             let o = &fwd.original;
-            if let Some(s) = email.get("subject").and_then(Value::as_str) {
-                if o.subject.as_deref() != Some(s) {
-                    fails.push(format!("subject: expected {s:?}, got {:?}", o.subject));
-                }
+            if let Some(s) = email.get("subject").and_then(Value::as_str)
+                && o.subject.as_deref() != Some(s)
+            {
+                fails.push(format!("subject: expected {s:?}, got {:?}", o.subject));
             }
-            if let Some(min) = email.get("date").and_then(|d| d["min_length"].as_u64()) {
-                if o.date_raw
+            if let Some(min) = email.get("date").and_then(|d| d["min_length"].as_u64())
+                && o.date_raw
                     .as_ref()
                     .is_none_or(|d| (d.chars().count() as u64) < min)
-                {
-                    fails.push(format!(
-                        "date: expected a date string, got {:?}",
-                        o.date_raw
-                    ));
-                }
+            {
+                fails.push(format!(
+                    "date: expected a date string, got {:?}",
+                    o.date_raw
+                ));
             }
             if let Some(from) = email.get("from") {
                 check_mailbox("from", from, o.from.as_ref(), &mut fails);
             }
             check_list("to", email.get("to"), &o.to, &mut fails);
             check_list("cc", email.get("cc"), &o.cc, &mut fails);
-            if let Some(n) = email.get("cc_length").and_then(Value::as_u64) {
-                if o.cc.len() as u64 != n {
-                    fails.push(format!("cc_length: expected {n}, got {}", o.cc.len()));
-                }
+            if let Some(n) = email.get("cc_length").and_then(Value::as_u64)
+                && o.cc.len() as u64 != n
+            {
+                fails.push(format!("cc_length: expected {n}, got {}", o.cc.len()));
             }
-            if let Some(b) = email.get("body").and_then(Value::as_str) {
-                if o.body != b {
-                    fails.push(format!("body: expected {b:?}\n   got {:?}", o.body));
-                }
+            if let Some(b) = email.get("body").and_then(Value::as_str)
+                && o.body != b
+            {
+                fails.push(format!("body: expected {b:?}\n   got {:?}", o.body));
             }
-            if let Some(b) = email.get("body_starts_with").and_then(Value::as_str) {
-                if !o.body.starts_with(b) {
-                    fails.push(format!(
-                        "body_starts_with: expected {b:?}, got {:?}",
-                        o.body
-                    ));
-                }
+            if let Some(b) = email.get("body_starts_with").and_then(Value::as_str)
+                && !o.body.starts_with(b)
+            {
+                fails.push(format!(
+                    "body_starts_with: expected {b:?}, got {:?}",
+                    o.body
+                ));
             }
         }
         failures.extend(fails.into_iter().map(|f| format!("{id}: {f}")));

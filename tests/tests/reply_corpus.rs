@@ -32,18 +32,18 @@ fn every_reply_parser_fixture_passes_its_assertions() {
         let started = Instant::now();
         let frags = fragments(&text);
         let elapsed = started.elapsed();
-        if let Some(max) = want.get("max_parse_seconds").and_then(Value::as_u64) {
-            if elapsed > Duration::from_secs(max) {
-                failures.push(format!("{name}: took {elapsed:?}"));
-            }
+        if let Some(max) = want.get("max_parse_seconds").and_then(Value::as_u64)
+            && elapsed > Duration::from_secs(max)
+        {
+            failures.push(format!("{name}: took {elapsed:?}"));
         }
-        if let Some(n) = want.get("fragment_count").and_then(Value::as_u64) {
-            if frags.len() as u64 != n {
-                failures.push(format!(
-                    "{name}: fragment_count expected {n}, got {}",
-                    frags.len()
-                ));
-            }
+        if let Some(n) = want.get("fragment_count").and_then(Value::as_u64)
+            && frags.len() as u64 != n
+        {
+            failures.push(format!(
+                "{name}: fragment_count expected {n}, got {}",
+                frags.len()
+            ));
         }
         for (key, pick) in [
             (

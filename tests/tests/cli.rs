@@ -1,0 +1,214 @@
+//! The `trellin` commands, run in-process through the same `run` the binary calls.
+
+use clap::Parser;
+use serde_json::Value;
+use sqlx::PgPool;
+use trellin::config::Config;
+use trellin_functions::cli::{Cli, Io, run};
+use trellin_tests::{corpus, shared_dir};
+
+async fn trellin(args: &[&str], config: &Config, stdin: &str) -> (anyhow::Result<()>, String) {
+    let cli = Cli::try_parse_from(std::iter::once("trellin").chain(args.iter().copied()))
+        .expect("valid arguments");
+    let mut input = std::io::Cursor::new(stdin.as_bytes().to_vec());
+    let mut output = Vec::new();
+    let result = run(
+        cli,
+        config,
+        &mut Io {
+            stdin: &mut input,
+            stdout: &mut output,
+        },
+    )
+    .await;
+    (result, String::from_utf8(output).expect("UTF-8 output"))
+}
+
+fn offline_config() -> Config {
+    Config {
+        database_url: None,
+        data_dir: std::env::temp_dir().join("trellin-unused"),
+        pg_bin: None,
+    }
+}
+
+#[tokio::test]
+async fn parse_text_reads_json_lines_and_answers_in_the_stable_shape() {
+    let body = std::fs::read_to_string(
+        corpus("email-forward-parser").join("test/fixtures/gmail_en_body.txt"),
+    )
+    .expect("fixture");
+    let input = format!(
+        "{}\n{}\nnot json\n",
+        serde_json::json!({"id": "a", "body": body}),
+        serde_json::json!({"id": 7, "body": "Just a note, nothing forwarded.", "subject": "Hello"})
+    );
+    let (result, out) = trellin(&["parse", "--text"], &offline_config(), &input).await;
+    result.expect("parse --text succeeds");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let first = &lines[0];
+    assert_eq!(first["id"], "a");
+    assert_eq!(first["forwarded"], true);
+    assert_eq!(first["original"]["from"]["address"], "john.doe@acme.com");
+    assert_eq!(first["original"]["from"]["name"], "John Doe");
+    assert_eq!(first["original"]["subject"], "Integer consequat non purus");
+    assert!(
+        first["original"]["date"]
+            .as_str()
+            .is_some_and(|d| d.ends_with('Z')),
+        "{first}"
+    );
+    assert!(first["original"]["date_raw"].is_string());
+    assert!(first["original"]["to"].is_array() && first["original"]["cc"].is_array());
+    assert!(
+        first["stripped_body"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("Aenean quis"))
+    );
+    assert!(first["note"].is_null());
+    assert_eq!(lines[1]["id"], 7);
+    assert_eq!(lines[1]["forwarded"], false);
+    assert_eq!(
+        lines[1]["original"]["body"],
+        "Just a note, nothing forwarded."
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("line 3")),
+        "{}",
+        lines[2]
+    );
+}
+
+#[tokio::test]
+async fn parse_json_of_a_forwarded_file_gives_the_original_and_the_utc_date() {
+    let file = shared_dir().join("sample-mailbox/emails/001.eml");
+    let (result, out) = trellin(
+        &["parse", "--json", file.to_str().expect("path")],
+        &offline_config(),
+        "",
+    )
+    .await;
+    result.expect("parse succeeds");
+    let reading: Value = serde_json::from_str(out.trim()).expect("one JSON line");
+    assert_eq!(reading["forwarded"], true);
+    assert_eq!(
+        reading["original"]["from"]["address"],
+        "jordan.ellis@harborlane.com"
+    );
+    assert_eq!(reading["original"]["date"], "2026-11-11T14:05:00Z");
+    assert_eq!(
+        reading["original"]["cc"][0]["address"],
+        "sam@harborlane.com"
+    );
+}
+
+#[tokio::test]
+async fn parse_reports_an_unreadable_message_and_fails() {
+    let dir = std::env::temp_dir().join(format!("trellin-bad-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("empty.eml"), b"").expect("write");
+    std::fs::copy(
+        shared_dir().join("sample-mailbox/emails/002.eml"),
+        dir.join("good.eml"),
+    )
+    .expect("copy");
+    let (result, out) = trellin(
+        &["parse", "--json", dir.to_str().expect("path")],
+        &offline_config(),
+        "",
+    )
+    .await;
+    let error = result.expect_err("one message cannot be read");
+    assert!(error.to_string().contains("1 message"), "{error}");
+    assert!(out.contains("the message is empty"), "{out}");
+    assert!(
+        out.contains("\"forwarded\":false"),
+        "the good message is still read: {out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn demo_prepares_the_database_and_reads_every_demo_message(pool: PgPool) {
+    let options = pool.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().expect("a database")
+    );
+    let config = Config {
+        database_url: Some(url),
+        ..offline_config()
+    };
+    let (result, out) = trellin(&["demo"], &config, "").await;
+    result.expect("demo succeeds");
+    let migrations = trellin::db::MIGRATOR.iter().count();
+    assert!(
+        out.contains(&format!("migrations applied: {migrations}")),
+        "{out}"
+    );
+    assert_eq!(out.matches("  forwarded: ").count(), 10, "{out}");
+    assert_eq!(out.matches("  forwarded: yes").count(), 5, "{out}");
+    assert!(
+        out.contains("Klaus Hofmann <k.hofmann@hofmann-mb.de>"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2026-11-18T14:02:17Z"),
+        "the Latin-1 Apple Mail forward: {out}"
+    );
+    assert!(out.contains("gâteaux"), "ISO-8859-1 decoded: {out}");
+}
+
+#[tokio::test]
+async fn migrate_without_database_url_starts_a_private_cluster_and_reuses_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("trellin-cluster-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let config = Config {
+        database_url: None,
+        data_dir: dir.clone(),
+        pg_bin: None,
+    };
+    let migrations = trellin::db::MIGRATOR.iter().count();
+
+    let (first, out1) = trellin(&["migrate"], &config, "").await;
+    let (second, out2) = trellin(&["migrate"], &config, "").await;
+    let (stop, out3) = trellin(&["db", "stop"], &config, "").await;
+    let (third, out4) = trellin(&["migrate"], &config, "").await;
+    let (stop_again, _) = trellin(&["db", "stop"], &config, "").await;
+    std::fs::remove_dir_all(&dir).ok();
+
+    first.expect("first migrate");
+    second.expect("second migrate");
+    stop.expect("stop");
+    third.expect("migrate after a stop");
+    stop_again.expect("final stop");
+    assert!(
+        out1.contains("private PostgreSQL cluster") && out1.contains("created and started"),
+        "{out1}"
+    );
+    assert!(
+        out1.contains(&format!("migrations applied: {migrations}")),
+        "{out1}"
+    );
+    assert!(out2.contains("already running (reused)"), "{out2}");
+    assert!(out3.contains("stopped"), "{out3}");
+    assert!(out4.contains("started (reused)"), "{out4}");
+    let port = |out: &str| {
+        out.split("127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .map(str::to_owned)
+    };
+    assert_eq!(port(&out1), port(&out4), "the same cluster is reused");
+}

@@ -41,6 +41,8 @@ pub struct ParsedEmail {
     pub body: String,
     /// Out-of-office, auto-reply or bounce (`Auto-Submitted`, `X-Autoreply`, a delivery report).
     pub automatic: bool,
+    /// Newsletter or list mail (`List-Unsubscribe`, `List-Id`, `Precedence: bulk|list|junk`).
+    pub bulk: bool,
     /// The first `message/rfc822` attachment, read the same way.
     pub attached: Option<Box<ParsedEmail>>,
     /// Size of the raw message in bytes.
@@ -118,6 +120,7 @@ fn read_message(message: &mail_parser::Message<'_>, size: usize) -> ParsedEmail 
         zone,
         body: body_text(message),
         automatic: is_automatic(message),
+        bulk: is_bulk(message),
         attached,
         size,
     }
@@ -158,6 +161,13 @@ fn body_text(message: &mail_parser::Message<'_>) -> String {
         Some(parts.join("\n"))
     };
     text.unwrap_or_default().replace("\r\n", "\n")
+}
+
+fn is_bulk(message: &mail_parser::Message<'_>) -> bool {
+    let precedence = message.header_raw("Precedence").map(|v| v.trim().to_ascii_lowercase());
+    message.header_raw("List-Unsubscribe").is_some()
+        || message.header_raw("List-Id").is_some()
+        || precedence.is_some_and(|p| matches!(p.as_str(), "bulk" | "list" | "junk"))
 }
 
 fn is_automatic(message: &mail_parser::Message<'_>) -> bool {

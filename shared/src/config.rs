@@ -13,6 +13,25 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `TRELLIN_PG_BIN`: a folder holding `initdb` and `pg_ctl`, searched before the defaults.
     pub pg_bin: Option<PathBuf>,
+    /// `TRELLIN_INBOUND_DOMAIN`: the domain of the tenants' `inbound+<slug>@…` addresses.
+    pub inbound_domain: String,
+    /// `TRELLIN_RESPONSIVE_HOURS`: a reply within this many hours counts as responsive.
+    pub responsive_hours: u32,
+}
+
+/// The inbound domain when none is configured.
+pub const DEFAULT_INBOUND_DOMAIN: &str = "in.trellin.app";
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            database_url: None,
+            data_dir: PathBuf::from("/var/lib/trellin"),
+            pg_bin: None,
+            inbound_domain: DEFAULT_INBOUND_DOMAIN.to_owned(),
+            responsive_hours: 24,
+        }
+    }
 }
 
 #[derive(Debug, Error)]
@@ -21,9 +40,19 @@ pub enum ConfigError {
     NotUnicode { name: &'static str },
     #[error("cannot tell where to keep Trellin's data: set TRELLIN_DATA_DIR (HOME is unset)")]
     NoDataDir,
+    #[error("{name} must be a whole number, not {value:?}")]
+    NotANumber { name: &'static str, value: String },
 }
 
 impl Config {
+    /// Ingestion's settings from this configuration.
+    pub fn ingest_settings(&self) -> crate::ingest::Settings {
+        crate::ingest::Settings {
+            responsive_within_minutes: i32::try_from(self.responsive_hours.saturating_mul(60))
+                .unwrap_or(i32::MAX),
+        }
+    }
+
     /// Reads the configuration from the process environment, after loading `.env` if present.
     ///
     /// # Errors
@@ -54,12 +83,23 @@ impl Config {
             Some(dir) => PathBuf::from(dir),
             None => default_data_dir(&get)?,
         };
+        let responsive_hours = match text("TRELLIN_RESPONSIVE_HOURS")? {
+            Some(value) => value.trim().parse().map_err(|_| ConfigError::NotANumber {
+                name: "TRELLIN_RESPONSIVE_HOURS",
+                value,
+            })?,
+            None => 24,
+        };
         Ok(Config {
             database_url: text("DATABASE_URL")?,
             data_dir,
             pg_bin: get("TRELLIN_PG_BIN")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            inbound_domain: text("TRELLIN_INBOUND_DOMAIN")?
+                .map(|d| d.trim().to_lowercase())
+                .unwrap_or_else(|| DEFAULT_INBOUND_DOMAIN.to_owned()),
+            responsive_hours,
         })
     }
 }
@@ -102,6 +142,19 @@ mod tests {
         );
         assert_eq!(config.data_dir, PathBuf::from("/srv/trellin"));
         assert_eq!(config.pg_bin, None);
+        assert_eq!(config.inbound_domain, DEFAULT_INBOUND_DOMAIN);
+        assert_eq!(config.responsive_hours, 24);
+    }
+
+    #[test]
+    fn a_responsiveness_window_that_is_not_a_number_is_an_error() {
+        let err = Config::from_lookup(|name| match name {
+            "TRELLIN_RESPONSIVE_HOURS" => Some("a day".into()),
+            "TRELLIN_DATA_DIR" => Some("/srv/trellin".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("TRELLIN_RESPONSIVE_HOURS"));
     }
 
     #[test]

@@ -5,4 +5,7 @@
 
 pub mod config;
 pub mod db;
+pub mod inbound;
+pub mod ingest;
 pub mod mail;
+pub mod tenant;

@@ -66,11 +66,36 @@ pub const OWNER_ROLE: &str = "Owner";
 
 /// Free-mail domains, whose addresses name people rather than companies.
 pub const FREE_MAIL_DOMAINS: &[&str] = &[
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me",
-    "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "yandex.com", "mail.com",
-    "zoho.com", "fastmail.com", "hey.com", "orange.fr", "free.fr", "laposte.net", "libero.it",
-    "t-online.de", "qq.com", "163.com",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "ymail.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "yandex.com",
+    "mail.com",
+    "zoho.com",
+    "fastmail.com",
+    "hey.com",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "libero.it",
+    "t-online.de",
+    "qq.com",
+    "163.com",
 ];
 
 /// Whether a domain is a free-mail provider.
@@ -94,7 +119,8 @@ pub fn slugify(text: &str) -> String {
 fn valid_email(email: &str) -> Option<String> {
     let email = email.trim().to_lowercase();
     let (local, domain) = email.split_once('@')?;
-    (!local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)).then_some(email)
+    (!local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace))
+        .then_some(email)
 }
 
 impl Tenant {
@@ -144,15 +170,23 @@ impl From<TenantRow> for Tenant {
 pub async fn create(pool: &PgPool, new: NewTenant) -> Result<Tenant, TenantError> {
     let email = valid_email(&new.email).ok_or_else(|| TenantError::BadEmail(new.email.clone()))?;
     let timezone = new.timezone.unwrap_or_else(|| "UTC".into());
-    timezone.parse::<Tz>().map_err(|_| TenantError::BadTimezone(timezone.clone()))?;
-    let slug = new.slug.unwrap_or_else(|| slugify(new.company.as_deref().unwrap_or(&new.name)));
+    timezone
+        .parse::<Tz>()
+        .map_err(|_| TenantError::BadTimezone(timezone.clone()))?;
+    let slug = new
+        .slug
+        .unwrap_or_else(|| slugify(new.company.as_deref().unwrap_or(&new.name)));
     if slug.is_empty() || slugify(&slug) != slug {
         return Err(TenantError::BadSlug(slug));
     }
     let domain = new
         .domain
         .map(|d| d.trim().trim_start_matches('@').to_lowercase())
-        .or_else(|| domain_of(&email).filter(|d| !is_free_mail(d)).map(str::to_owned));
+        .or_else(|| {
+            domain_of(&email)
+                .filter(|d| !is_free_mail(d))
+                .map(str::to_owned)
+        });
     let secret = Uuid::new_v4().simple().to_string();
     let mut tx = pool.begin().await?;
     let row = sqlx::query_as!(
@@ -185,7 +219,14 @@ pub async fn create(pool: &PgPool, new: NewTenant) -> Result<Tenant, TenantError
 }
 
 fn unique_as(error: sqlx::Error, instead: TenantError) -> TenantError {
-    if error.as_database_error().is_some_and(|e| e.is_unique_violation()) { instead } else { error.into() }
+    if error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+    {
+        instead
+    } else {
+        error.into()
+    }
 }
 
 /// Finds a tenant by slug or owner email.
@@ -232,7 +273,10 @@ pub fn slug_of_recipient(address: &str) -> Option<&str> {
 ///
 /// # Errors
 /// A database failure.
-pub async fn find_by_recipient(db: impl PgExecutor<'_>, address: &str) -> Result<Option<Tenant>, sqlx::Error> {
+pub async fn find_by_recipient(
+    db: impl PgExecutor<'_>,
+    address: &str,
+) -> Result<Option<Tenant>, sqlx::Error> {
     let address = address.trim().to_lowercase();
     let slug = slug_of_recipient(&address).map(str::to_owned);
     let row = sqlx::query_as!(
@@ -251,7 +295,12 @@ pub async fn find_by_recipient(db: impl PgExecutor<'_>, address: &str) -> Result
 ///
 /// # Errors
 /// Invalid email, [`TenantError::EmployeeExists`], or a database failure.
-pub async fn add_employee(pool: &PgPool, tenant: &Tenant, name: &str, email: &str) -> Result<Employee, TenantError> {
+pub async fn add_employee(
+    pool: &PgPool,
+    tenant: &Tenant,
+    name: &str,
+    email: &str,
+) -> Result<Employee, TenantError> {
     let email = valid_email(email).ok_or_else(|| TenantError::BadEmail(email.to_owned()))?;
     sqlx::query_as!(
         Employee,
@@ -269,7 +318,10 @@ pub async fn add_employee(pool: &PgPool, tenant: &Tenant, name: &str, email: &st
 ///
 /// # Errors
 /// A database failure.
-pub async fn employees(db: impl PgExecutor<'_>, tenant_id: Uuid) -> Result<Vec<Employee>, sqlx::Error> {
+pub async fn employees(
+    db: impl PgExecutor<'_>,
+    tenant_id: Uuid,
+) -> Result<Vec<Employee>, sqlx::Error> {
     sqlx::query_as!(
         Employee,
         "SELECT id, name, email, role FROM employees WHERE user_id = $1 ORDER BY email",
@@ -291,7 +343,10 @@ mod tests {
 
     #[test]
     fn the_slug_comes_from_the_plus_tag_of_the_inbound_address() {
-        assert_eq!(slug_of_recipient("inbound+brightpath@in.trellin.app"), Some("brightpath"));
+        assert_eq!(
+            slug_of_recipient("inbound+brightpath@in.trellin.app"),
+            Some("brightpath")
+        );
         assert_eq!(slug_of_recipient("Inbound+x@localhost"), Some("x"));
         assert_eq!(slug_of_recipient("maya+brightpath@brightpath.io"), None);
         assert_eq!(slug_of_recipient("inbound@in.trellin.app"), None);

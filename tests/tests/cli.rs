@@ -26,9 +26,8 @@ async fn trellin(args: &[&str], config: &Config, stdin: &str) -> (anyhow::Result
 
 fn offline_config() -> Config {
     Config {
-        database_url: None,
         data_dir: std::env::temp_dir().join("trellin-unused"),
-        pg_bin: None,
+        ..Config::default()
     }
 }
 
@@ -175,9 +174,8 @@ async fn migrate_without_database_url_starts_a_private_cluster_and_reuses_it() {
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let config = Config {
-        database_url: None,
         data_dir: dir.clone(),
-        pg_bin: None,
+        ..Config::default()
     };
     let migrations = trellin::db::MIGRATOR.iter().count();
 

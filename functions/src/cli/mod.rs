@@ -2,7 +2,9 @@
 
 mod demo;
 mod files;
+mod ingest;
 mod parse;
+mod tenant;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -33,6 +35,20 @@ pub enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Create and list tenants.
+    Tenant {
+        #[command(subcommand)]
+        action: tenant::TenantAction,
+    },
+    /// Add staff members to a tenant.
+    Employee {
+        #[command(subcommand)]
+        action: tenant::EmployeeAction,
+    },
+    /// Store messages from `.eml` files, folders and mbox archives, and print each outcome.
+    Ingest(ingest::IngestArgs),
+    /// List the messages received, newest first, with their outcome and reason.
+    Inbound(ingest::InboundArgs),
     /// Run the demo: make sure the database is ready, then show what Trellin reads from
     /// each message of the demo mailbox.
     Demo {
@@ -86,7 +102,19 @@ pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<(
             Ok(())
         }
         Command::Demo { mailbox } => demo::run(config, mailbox, io).await,
+        Command::Tenant { action } => tenant::run_tenant(action, config, io).await,
+        Command::Employee { action } => tenant::run_employee(action, config, io).await,
+        Command::Ingest(args) => ingest::run(args, config, io).await,
+        Command::Inbound(args) => ingest::run_inbound(args, config, io).await,
     }
+}
+
+/// The configured database (or the private cluster), migrated.
+async fn database(config: &Config) -> anyhow::Result<sqlx::PgPool> {
+    Ok(db::open(config)
+        .await
+        .context("cannot prepare the database")?
+        .pool)
 }
 
 /// Says which database is in use and how it got there.

@@ -61,7 +61,10 @@ impl Staff {
 
     pub fn is_inbound(&self, address: &str) -> bool {
         slug_of_recipient(address).is_some()
-            || self.inbound_address.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(address))
+            || self
+                .inbound_address
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(address))
     }
 }
 
@@ -100,8 +103,12 @@ impl std::fmt::Display for Rejection {
             Rejection::UnknownTenant => "no tenant has this inbound address".to_owned(),
             Rejection::Malformed(why) => format!("the message cannot be read: {why}"),
             Rejection::FailedVerdict(which) => format!("the mail server's {which} check failed"),
-            Rejection::ForwarderNotEmployee(who) => format!("forwarded by {who}, who is not on the staff"),
-            Rejection::NewsletterUnknownSender(who) => format!("bulk mail from unknown sender {who}"),
+            Rejection::ForwarderNotEmployee(who) => {
+                format!("forwarded by {who}, who is not on the staff")
+            }
+            Rejection::NewsletterUnknownSender(who) => {
+                format!("bulk mail from unknown sender {who}")
+            }
             Rejection::UntrustedSender(who) => {
                 format!("{who} is neither staff nor a known customer, and wrote to no staff member")
             }
@@ -159,7 +166,11 @@ fn mailbox_for(address: &str, lists: &[&[Mailbox]]) -> Mailbox {
     lists
         .iter()
         .flat_map(|l| l.iter())
-        .find(|m| m.address.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(address)))
+        .find(|m| {
+            m.address
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(address))
+        })
         .cloned()
         .unwrap_or_else(|| Mailbox::new(Some(address), None))
 }
@@ -178,7 +189,10 @@ pub fn attribute(
     cc: &[Mailbox],
 ) -> Result<Attribution, Rejection> {
     let forwarded_by = if forwarded {
-        let forwarder = outer_from.and_then(|m| m.address.clone()).ok_or(Rejection::NoSender)?.to_lowercase();
+        let forwarder = outer_from
+            .and_then(|m| m.address.clone())
+            .ok_or(Rejection::NoSender)?
+            .to_lowercase();
         if !staff.is_staff(&forwarder) {
             return Err(Rejection::ForwarderNotEmployee(forwarder));
         }
@@ -186,11 +200,17 @@ pub fn attribute(
     } else {
         None
     };
-    let sender = from.address.as_deref().ok_or(Rejection::NoSender)?.to_lowercase();
+    let sender = from
+        .address
+        .as_deref()
+        .ok_or(Rejection::NoSender)?
+        .to_lowercase();
     let to_list = addresses(to, staff);
     let cc_list = addresses(cc, staff);
     let first_staff = |list: &[String]| list.iter().find(|a| staff.is_staff(a)).cloned();
-    let writes_to_staff = first_staff(&to_list).or_else(|| first_staff(&cc_list)).is_some();
+    let writes_to_staff = first_staff(&to_list)
+        .or_else(|| first_staff(&cc_list))
+        .is_some();
     let from = Mailbox::new(Some(&sender), from.name.as_deref());
 
     if staff.is_staff(&sender) {
@@ -218,10 +238,10 @@ pub fn attribute(
     let employee = match employee_address {
         Some(address) => {
             let mut known = mailbox_for(&address, &[to, cc]);
-            if forwarded_by.as_deref() == Some(address.as_str()) {
-                if let Some(outer) = outer_from {
-                    known = Mailbox::new(Some(&address), outer.name.as_deref());
-                }
+            if forwarded_by.as_deref() == Some(address.as_str())
+                && let Some(outer) = outer_from
+            {
+                known = Mailbox::new(Some(&address), outer.name.as_deref());
             }
             known
         }
@@ -260,19 +280,36 @@ mod tests {
 
     #[test]
     fn a_forwarded_customer_email_is_inbound_and_belongs_to_the_forwarder() {
-        let a = attribute(&staff(), Some(&mb("priya@brightpath.io")), true, &mb("jordan@harborlane.com"), &[mb("priya@brightpath.io")], &[])
-            .expect("attributed");
+        let a = attribute(
+            &staff(),
+            Some(&mb("priya@brightpath.io")),
+            true,
+            &mb("jordan@harborlane.com"),
+            &[mb("priya@brightpath.io")],
+            &[],
+        )
+        .expect("attributed");
         assert_eq!(a.direction, Direction::Inbound);
         assert_eq!(a.employee.address.as_deref(), Some("priya@brightpath.io"));
-        assert_eq!(a.counterpart.address.as_deref(), Some("jordan@harborlane.com"));
+        assert_eq!(
+            a.counterpart.address.as_deref(),
+            Some("jordan@harborlane.com")
+        );
         assert_eq!(a.forwarded_by.as_deref(), Some("priya@brightpath.io"));
         assert!(!a.direct_from_outside);
     }
 
     #[test]
     fn a_bcc_reply_by_staff_is_outbound_to_the_first_customer_recipient() {
-        let a = attribute(&staff(), Some(&mb("diego@brightpath.io")), false, &mb("diego@brightpath.io"), &[mb("jess@kestrel.com")], &[mb("inbound+brightpath@in.trellin.app")])
-            .expect("attributed");
+        let a = attribute(
+            &staff(),
+            Some(&mb("diego@brightpath.io")),
+            false,
+            &mb("diego@brightpath.io"),
+            &[mb("jess@kestrel.com")],
+            &[mb("inbound+brightpath@in.trellin.app")],
+        )
+        .expect("attributed");
         assert_eq!(a.direction, Direction::Outbound);
         assert_eq!(a.employee.address.as_deref(), Some("diego@brightpath.io"));
         assert_eq!(a.counterpart.address.as_deref(), Some("jess@kestrel.com"));
@@ -281,27 +318,65 @@ mod tests {
 
     #[test]
     fn a_forward_by_an_outsider_is_rejected() {
-        let err = attribute(&staff(), Some(&mb("someone@else.com")), true, &mb("jordan@harborlane.com"), &[], &[]).unwrap_err();
+        let err = attribute(
+            &staff(),
+            Some(&mb("someone@else.com")),
+            true,
+            &mb("jordan@harborlane.com"),
+            &[],
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(err.code(), "forwarder_not_employee");
     }
 
     #[test]
     fn direct_mail_is_trusted_only_when_it_writes_to_staff_and_is_not_bulk() {
-        let reply_all = attribute(&staff(), Some(&mb("jess@kestrel.com")), false, &mb("jess@kestrel.com"), &[mb("priya@brightpath.io")], &[mb("inbound+brightpath@in.trellin.app")])
-            .expect("attributed");
+        let reply_all = attribute(
+            &staff(),
+            Some(&mb("jess@kestrel.com")),
+            false,
+            &mb("jess@kestrel.com"),
+            &[mb("priya@brightpath.io")],
+            &[mb("inbound+brightpath@in.trellin.app")],
+        )
+        .expect("attributed");
         assert!(reply_all.direct_from_outside);
-        assert_eq!(reply_all.employee.address.as_deref(), Some("priya@brightpath.io"));
+        assert_eq!(
+            reply_all.employee.address.as_deref(),
+            Some("priya@brightpath.io")
+        );
         assert!(reply_all.trusted_without_history(false).is_ok());
-        assert_eq!(reply_all.trusted_without_history(true).unwrap_err().code(), "newsletter_unknown_sender");
-        let cold = attribute(&staff(), Some(&mb("x@spam.com")), false, &mb("x@spam.com"), &[mb("inbound+brightpath@in.trellin.app")], &[])
-            .expect("attributed");
-        assert_eq!(cold.trusted_without_history(false).unwrap_err().code(), "untrusted_sender");
+        assert_eq!(
+            reply_all.trusted_without_history(true).unwrap_err().code(),
+            "newsletter_unknown_sender"
+        );
+        let cold = attribute(
+            &staff(),
+            Some(&mb("x@spam.com")),
+            false,
+            &mb("x@spam.com"),
+            &[mb("inbound+brightpath@in.trellin.app")],
+            &[],
+        )
+        .expect("attributed");
+        assert_eq!(
+            cold.trusted_without_history(false).unwrap_err().code(),
+            "untrusted_sender"
+        );
     }
 
     #[test]
     fn internal_mail_has_no_customer() {
-        let err = attribute(&staff(), Some(&mb("maya@brightpath.io")), false, &mb("maya@brightpath.io"), &[mb("priya@brightpath.io")], &[])
-            .unwrap_err();
+        let err = attribute(
+            &staff(),
+            Some(&mb("maya@brightpath.io")),
+            false,
+            &mb("maya@brightpath.io"),
+            &[mb("priya@brightpath.io")],
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(err, Rejection::NoCustomer);
     }
 }

@@ -39,7 +39,10 @@ impl Mailbox {
 
 /// The domain of an address: `jess@kestrel.com` → `kestrel.com`.
 pub fn domain_of(address: &str) -> Option<&str> {
-    address.rsplit_once('@').map(|(_, d)| d).filter(|d| !d.is_empty())
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
 }
 
 /// `<mailto:x>` glued to the text before it is a duplicate Outlook adds after a name or address.

@@ -164,7 +164,9 @@ fn body_text(message: &mail_parser::Message<'_>) -> String {
 }
 
 fn is_bulk(message: &mail_parser::Message<'_>) -> bool {
-    let precedence = message.header_raw("Precedence").map(|v| v.trim().to_ascii_lowercase());
+    let precedence = message
+        .header_raw("Precedence")
+        .map(|v| v.trim().to_ascii_lowercase());
     message.header_raw("List-Unsubscribe").is_some()
         || message.header_raw("List-Id").is_some()
         || precedence.is_some_and(|p| matches!(p.as_str(), "bulk" | "list" | "junk"))

@@ -1,0 +1,190 @@
+//! Ingestion: a received message becomes rows in PostgreSQL exactly once, or a recorded
+//! rejection — never nothing.
+//!
+//! For each message, in one transaction holding the tenant's lock: read it (MIME, forward),
+//! find the tenant by recipient, apply the trust and attribution rules, find or create the
+//! customer and employee, recognise a duplicate (by Message-ID, or by a fingerprint that also
+//! matches a forwarded copy, which has lost its Message-ID), thread it, store it, match
+//! replies in its thread, and record what was received. The employees' reply statistics are
+//! recomputed once per batch. A database failure rolls the message back whole and is
+//! returned, so that the caller can retry; bad input is an outcome, not an error.
+
+pub mod attribution;
+mod store;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use thiserror::Error;
+use uuid::Uuid;
+
+pub use attribution::{Direction, Rejection};
+
+use crate::mail::{self, Reading};
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    File,
+    Smtp,
+    Http,
+    Ses,
+    S3,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::File => "file",
+            Source::Smtp => "smtp",
+            Source::Http => "http",
+            Source::Ses => "ses",
+            Source::S3 => "s3",
+        }
+    }
+}
+
+/// One message as received.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub raw: Vec<u8>,
+    pub source: Source,
+    /// Envelope recipients (SMTP `RCPT TO`, SES recipients); empty when unknown, and then the
+    /// headers name the tenant.
+    pub envelope_recipients: Vec<String>,
+    /// Checks the receiving server failed (SES spam, virus, SPF, DKIM, DMARC verdicts).
+    pub failed_verdicts: Vec<String>,
+}
+
+impl Inbound {
+    pub fn new(raw: Vec<u8>, source: Source, envelope_recipients: Vec<String>) -> Inbound {
+        Inbound {
+            raw,
+            source,
+            envelope_recipients,
+            failed_verdicts: Vec::new(),
+        }
+    }
+}
+
+/// Settings of ingestion.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// A reply within this many minutes counts toward responsiveness.
+    pub responsive_within_minutes: i32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            responsive_within_minutes: 24 * 60,
+        }
+    }
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Stored { email_id: Uuid },
+    Duplicate { of: Uuid },
+    Rejected(Rejection),
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Stored { .. } => "stored",
+            Outcome::Duplicate { .. } => "duplicate",
+            Outcome::Rejected(_) => "rejected",
+        }
+    }
+}
+
+/// The email as stored (or as it would have been, for a duplicate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub direction: Direction,
+    pub from: String,
+    pub to: Option<String>,
+    pub subject: Option<String>,
+    pub timestamp: DateTime<Utc>,
+    pub customer: String,
+    pub employee: String,
+    pub forwarded_by: Option<String>,
+}
+
+/// The result of ingesting one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// The `inbound_messages` row.
+    pub record_id: Uuid,
+    pub tenant: Option<String>,
+    pub outcome: Outcome,
+    pub summary: Option<Summary>,
+}
+
+#[derive(Debug, Error)]
+pub enum IngestError {
+    #[error("database failure while ingesting; nothing of the message was written")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Ingests one message.
+///
+/// # Errors
+/// [`IngestError::Database`] when the database fails: the message is not written at all and
+/// may be retried.
+pub async fn ingest(
+    pool: &PgPool,
+    inbound: &Inbound,
+    now: DateTime<Utc>,
+    settings: Settings,
+) -> Result<Ingested, IngestError> {
+    let result = store::ingest_one(pool, inbound, now).await?;
+    if let Some(tenant) = result.tenant_id {
+        store::refresh_employee_stats(pool, tenant, settings).await?;
+    }
+    Ok(result.ingested)
+}
+
+/// Ingests many messages, each in its own transaction, and recomputes the employees'
+/// statistics once at the end.
+///
+/// # Errors
+/// As [`ingest`]; messages before the failing one stay ingested.
+pub async fn ingest_all(
+    pool: &PgPool,
+    inbound: &[Inbound],
+    now: DateTime<Utc>,
+    settings: Settings,
+) -> Result<Vec<Ingested>, IngestError> {
+    let mut results = Vec::with_capacity(inbound.len());
+    let mut tenants = std::collections::BTreeSet::new();
+    for message in inbound {
+        let result = store::ingest_one(pool, message, now).await?;
+        tenants.extend(result.tenant_id);
+        results.push(result.ingested);
+    }
+    for tenant in tenants {
+        store::refresh_employee_stats(pool, tenant, settings).await?;
+    }
+    Ok(results)
+}
+
+/// Reads a message as ingestion sees it: the reading, the outer sender, and the original's
+/// Message-ID when it survived (a message itself, or an attached original).
+pub(crate) fn read(
+    raw: &[u8],
+) -> Result<(mail::ParsedEmail, Reading, Option<String>), mail::ParseError> {
+    let email = mail::parse(raw)?;
+    let reading = Reading::of_message(&email);
+    let original_id = if !reading.forwarded {
+        email.message_id.clone()
+    } else {
+        email
+            .attached
+            .as_deref()
+            .filter(|a| a.subject == reading.original.subject)
+            .and_then(|a| a.message_id.clone())
+    };
+    Ok((email, reading, original_id))
+}

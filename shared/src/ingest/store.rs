@@ -1,0 +1,637 @@
+//! The SQL of ingestion: one message in one transaction, under a per-tenant advisory lock so
+//! that concurrent deliveries to one tenant are serialised and a message is stored once.
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::attribution::{Attribution, Staff, attribute};
+use super::{Inbound, Ingested, Outcome, Rejection, Settings, Summary};
+use crate::mail::address::domain_of;
+use crate::mail::{Mailbox, subject};
+use crate::tenant::{self, Tenant, is_free_mail};
+
+pub(super) struct OneResult {
+    pub tenant_id: Option<Uuid>,
+    pub ingested: Ingested,
+}
+
+/// What the receiving side saw, recorded whatever the outcome.
+struct Received<'a> {
+    inbound: &'a Inbound,
+    now: DateTime<Utc>,
+    message_id: Option<String>,
+    from: Option<String>,
+    subject: Option<String>,
+}
+
+pub(super) async fn ingest_one(
+    pool: &PgPool,
+    inbound: &Inbound,
+    now: DateTime<Utc>,
+) -> Result<OneResult, sqlx::Error> {
+    let parsed = super::read(&inbound.raw);
+    let outer = parsed.as_ref().ok().map(|(email, _, _)| email);
+    let received = Received {
+        inbound,
+        now,
+        message_id: outer.and_then(|e| e.message_id.clone()),
+        from: outer
+            .and_then(|e| e.from.as_ref())
+            .and_then(|m| m.address.clone()),
+        subject: outer.and_then(|e| e.subject.clone()),
+    };
+    let recipients: Vec<String> = if !inbound.envelope_recipients.is_empty() {
+        inbound.envelope_recipients.clone()
+    } else {
+        outer
+            .map(|e| {
+                let listed =
+                    e.to.iter()
+                        .chain(&e.cc)
+                        .chain(&e.bcc)
+                        .filter_map(|m| m.address.clone());
+                e.delivered_to.iter().cloned().chain(listed).collect()
+            })
+            .unwrap_or_default()
+    };
+
+    let mut tx = pool.begin().await?;
+    let mut tenant = None;
+    for recipient in &recipients {
+        if let Some(found) = tenant::find_by_recipient(&mut *tx, recipient).await? {
+            tenant = Some(found);
+            break;
+        }
+    }
+    let Some(tenant) = tenant else {
+        return finish(
+            tx,
+            &received,
+            None,
+            Outcome::Rejected(Rejection::UnknownTenant),
+            None,
+        )
+        .await;
+    };
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock_key(tenant.id))
+        .execute(&mut *tx)
+        .await?;
+
+    let (email, reading, original_id) = match parsed {
+        Ok(parts) => parts,
+        Err(error) => {
+            let outcome = Outcome::Rejected(Rejection::Malformed(error.to_string()));
+            return finish(tx, &received, Some(&tenant), outcome, None).await;
+        }
+    };
+    if !inbound.failed_verdicts.is_empty() {
+        let outcome =
+            Outcome::Rejected(Rejection::FailedVerdict(inbound.failed_verdicts.join(", ")));
+        return finish(tx, &received, Some(&tenant), outcome, None).await;
+    }
+    let staff = Staff {
+        owner_email: tenant.email.to_lowercase(),
+        company_domain: tenant.company_domain.clone(),
+        employees: tenant::employees(&mut *tx, tenant.id)
+            .await?
+            .into_iter()
+            .map(|e| e.email.to_lowercase())
+            .collect(),
+        inbound_address: tenant.inbound_address.clone(),
+    };
+    let o = &reading.original;
+    let attribution = match attribute(
+        &staff,
+        email.from.as_ref(),
+        reading.forwarded,
+        &o.from,
+        &o.to,
+        &o.cc,
+    ) {
+        Ok(a) => a,
+        Err(rejection) => {
+            return finish(
+                tx,
+                &received,
+                Some(&tenant),
+                Outcome::Rejected(rejection),
+                None,
+            )
+            .await;
+        }
+    };
+    let counterpart = attribution.counterpart.address.clone().unwrap_or_default();
+    if attribution.direct_from_outside
+        && find_customer_by_contact(&mut tx, tenant.id, &counterpart)
+            .await?
+            .is_none()
+        && let Err(rejection) = attribution.trusted_without_history(email.bulk)
+    {
+        return finish(
+            tx,
+            &received,
+            Some(&tenant),
+            Outcome::Rejected(rejection),
+            None,
+        )
+        .await;
+    }
+
+    let timestamp = o.date.or(email.date).unwrap_or(now);
+    let subject_normalized =
+        subject::normalize(o.subject.as_deref().unwrap_or_default()).to_lowercase();
+    let fingerprint = fingerprint(
+        attribution.from.address.as_deref().unwrap_or_default(),
+        &subject_normalized,
+        timestamp,
+    );
+    let customer = customer_for(&mut tx, &tenant, &attribution.counterpart).await?;
+    let employee = employee_for(&mut tx, &tenant, &attribution.employee).await?;
+    let summary = Summary {
+        direction: attribution.direction,
+        from: attribution.from.address.clone().unwrap_or_default(),
+        to: attribution.to.first().cloned(),
+        subject: o.subject.clone(),
+        timestamp,
+        customer: customer.1.clone(),
+        employee: employee.1.clone(),
+        forwarded_by: attribution.forwarded_by.clone(),
+    };
+
+    let existing = sqlx::query_scalar!(
+        "SELECT id FROM email_logs WHERE user_id = $1 AND (message_id = $2 OR fingerprint = $3) LIMIT 1",
+        tenant.id,
+        original_id,
+        fingerprint
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(of) = existing {
+        return finish(
+            tx,
+            &received,
+            Some(&tenant),
+            Outcome::Duplicate { of },
+            Some(summary),
+        )
+        .await;
+    }
+
+    let mut references: Vec<String> = email_references(&email, reading.forwarded);
+    references.dedup();
+    let thread_key = thread_key(
+        &mut tx,
+        tenant.id,
+        customer.0,
+        &subject_normalized,
+        &references,
+        timestamp,
+    )
+    .await?;
+    let email_id = insert_email(
+        &mut tx,
+        &tenant,
+        &attribution,
+        customer.0,
+        employee.0,
+        InsertFields {
+            subject: o.subject.clone(),
+            body: reading.stripped_body.clone(),
+            timestamp,
+            message_id: original_id,
+            in_reply_to: if reading.forwarded {
+                None
+            } else {
+                email.in_reply_to.clone()
+            },
+            references,
+            thread_key: thread_key.clone(),
+            subject_normalized,
+            automatic: email.automatic,
+            fingerprint,
+        },
+    )
+    .await?;
+    match_replies(&mut tx, tenant.id, &thread_key).await?;
+    touch_customer(&mut tx, customer.0, &attribution, timestamp).await?;
+    finish(
+        tx,
+        &received,
+        Some(&tenant),
+        Outcome::Stored { email_id },
+        Some(summary),
+    )
+    .await
+}
+
+/// Records what was received, commits, and reports.
+async fn finish(
+    mut tx: Transaction<'_, Postgres>,
+    received: &Received<'_>,
+    tenant: Option<&Tenant>,
+    outcome: Outcome,
+    summary: Option<Summary>,
+) -> Result<OneResult, sqlx::Error> {
+    let (email_id, reason) = match &outcome {
+        Outcome::Stored { email_id } => (Some(*email_id), None),
+        Outcome::Duplicate { of } => (
+            Some(*of),
+            Some(format!(
+                "duplicate: the same email is already stored ({of})"
+            )),
+        ),
+        Outcome::Rejected(rejection) => (None, Some(rejection.to_string())),
+    };
+    let size = i32::try_from(received.inbound.raw.len()).unwrap_or(i32::MAX);
+    let record_id = sqlx::query_scalar!(
+        r#"INSERT INTO inbound_messages
+             (user_id, received_at, source, envelope_recipients, message_id, size_bytes, outcome, reason, email_id, from_email, subject)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           RETURNING id"#,
+        tenant.map(|t| t.id),
+        received.now.naive_utc(),
+        received.inbound.source.as_str(),
+        &received.inbound.envelope_recipients,
+        received.message_id,
+        size,
+        outcome.as_str(),
+        reason,
+        email_id,
+        received.from,
+        received.subject
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(OneResult {
+        tenant_id: tenant.map(|t| t.id),
+        ingested: Ingested {
+            record_id,
+            tenant: tenant.map(|t| t.slug.clone()),
+            outcome,
+            summary,
+        },
+    })
+}
+
+fn lock_key(tenant: Uuid) -> i64 {
+    let bytes = tenant.as_bytes();
+    i64::from_be_bytes([
+        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+    ])
+}
+
+/// The same email seen twice — directly and as a forward, whose Message-ID is lost and whose
+/// printed time has no seconds — has the same sender, normalised subject and minute.
+fn fingerprint(from: &str, subject_normalized: &str, timestamp: DateTime<Utc>) -> String {
+    let minute = timestamp
+        .duration_trunc(Duration::minutes(1))
+        .unwrap_or(timestamp);
+    let digest = Sha256::digest(format!(
+        "{}\n{subject_normalized}\n{}",
+        from.to_lowercase(),
+        minute.timestamp()
+    ));
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+fn email_references(email: &crate::mail::ParsedEmail, forwarded: bool) -> Vec<String> {
+    if forwarded {
+        return Vec::new();
+    }
+    email
+        .in_reply_to
+        .iter()
+        .chain(&email.references)
+        .cloned()
+        .collect()
+}
+
+async fn find_customer_by_contact(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    address: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let domain = domain_of(address)
+        .filter(|d| !is_free_mail(d))
+        .map(str::to_owned);
+    sqlx::query_scalar!(
+        r#"SELECT id FROM customers
+           WHERE user_id = $1 AND (COALESCE(known_emails, '[]')::jsonb ? $2 OR primary_domain = $3)
+           ORDER BY (COALESCE(known_emails, '[]')::jsonb ? $2) DESC LIMIT 1"#,
+        tenant,
+        address,
+        domain
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// `harborlane.com` → `Harborlane`.
+fn name_from_domain(domain: &str) -> String {
+    let label = domain.split('.').next().unwrap_or(domain);
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Finds the customer of an address — by known email, then by domain — or creates it: named
+/// after its domain, or for a free-mail address after the person, keyed by that address.
+async fn customer_for(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: &Tenant,
+    person: &Mailbox,
+) -> Result<(Uuid, String), sqlx::Error> {
+    let address = person.address.clone().unwrap_or_default();
+    if let Some(id) = find_customer_by_contact(tx, tenant.id, &address).await? {
+        let name = sqlx::query_scalar!("SELECT name FROM customers WHERE id = $1", id)
+            .fetch_one(&mut **tx)
+            .await?;
+        return Ok((id, name));
+    }
+    let domain = domain_of(&address).unwrap_or_default().to_owned();
+    let (name, primary_domain) = if is_free_mail(&domain) {
+        (person.name.clone().unwrap_or_else(|| address.clone()), None)
+    } else {
+        (name_from_domain(&domain), Some(domain))
+    };
+    let id = sqlx::query_scalar!(
+        "INSERT INTO customers (user_id, name, primary_domain, known_emails) VALUES ($1, $2, $3, $4) RETURNING id",
+        tenant.id,
+        name,
+        primary_domain,
+        serde_json::json!([address])
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, name))
+}
+
+/// Finds the staff member of an address, or creates them (an unknown address on the company
+/// domain becomes an employee).
+async fn employee_for(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: &Tenant,
+    person: &Mailbox,
+) -> Result<(Uuid, String), sqlx::Error> {
+    let address = person.address.clone().unwrap_or_default().to_lowercase();
+    if let Some(id) = sqlx::query_scalar!(
+        "SELECT id FROM employees WHERE user_id = $1 AND lower(email) = $2",
+        tenant.id,
+        address
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    {
+        return Ok((id, address));
+    }
+    let name = person.name.clone().unwrap_or_else(|| {
+        let local = address.split('@').next().unwrap_or_default();
+        name_from_domain(local)
+    });
+    let id = sqlx::query_scalar!(
+        "INSERT INTO employees (name, email, user_id) VALUES ($1, $2, $3) RETURNING id",
+        name,
+        address,
+        tenant.id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, address))
+}
+
+/// The thread: the one a referenced message is in; else the one of the same customer and
+/// normalised subject within 30 days; else a new one.
+async fn thread_key(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    customer: Uuid,
+    subject_normalized: &str,
+    references: &[String],
+    timestamp: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    if !references.is_empty() {
+        let by_header = sqlx::query_scalar!(
+            "SELECT thread_key FROM email_logs WHERE user_id = $1 AND message_id = ANY($2) AND thread_key IS NOT NULL LIMIT 1",
+            tenant,
+            references
+        )
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+        if let Some(key) = by_header {
+            return Ok(key);
+        }
+    }
+    let at = timestamp.naive_utc();
+    let by_subject = sqlx::query_scalar!(
+        r#"SELECT thread_key FROM email_logs
+           WHERE user_id = $1 AND customer_id = $2 AND subject_normalized = $3
+             AND timestamp BETWEEN $4::timestamp - interval '30 days' AND $4::timestamp + interval '30 days'
+           ORDER BY abs(extract(epoch FROM timestamp - $4::timestamp)) LIMIT 1"#,
+        tenant,
+        customer,
+        subject_normalized,
+        at
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .flatten();
+    if let Some(key) = by_subject {
+        return Ok(key);
+    }
+    let base = format!("{customer}/{subject_normalized}");
+    let taken = sqlx::query_scalar!(
+        "SELECT 1 AS \"one!\" FROM email_logs WHERE user_id = $1 AND thread_key = $2 LIMIT 1",
+        tenant,
+        base
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .is_some();
+    Ok(if taken {
+        format!("{base}#{}", timestamp.format("%Y-%m-%d"))
+    } else {
+        base
+    })
+}
+
+struct InsertFields {
+    subject: Option<String>,
+    body: String,
+    timestamp: DateTime<Utc>,
+    message_id: Option<String>,
+    in_reply_to: Option<String>,
+    references: Vec<String>,
+    thread_key: String,
+    subject_normalized: String,
+    automatic: bool,
+    fingerprint: String,
+}
+
+async fn insert_email(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: &Tenant,
+    a: &Attribution,
+    customer: Uuid,
+    employee: Uuid,
+    f: InsertFields,
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO email_logs
+             (user_id, employee_id, customer_id, from_email, to_email, subject, body, timestamp,
+              message_id, in_reply_to, "references", thread_key, direction, to_emails, cc_emails,
+              forwarded_by, is_automatic, fingerprint, subject_normalized)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+           RETURNING id"#,
+        tenant.id,
+        employee,
+        customer,
+        a.from.address.clone().unwrap_or_default(),
+        a.to.first().or(a.cc.first()).cloned().unwrap_or_default(),
+        f.subject,
+        f.body,
+        f.timestamp.naive_utc(),
+        f.message_id,
+        f.in_reply_to,
+        &f.references,
+        f.thread_key,
+        a.direction.as_str(),
+        serde_json::json!(a.to),
+        serde_json::json!(a.cc),
+        a.forwarded_by,
+        f.automatic,
+        f.fingerprint,
+        f.subject_normalized
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Every inbound email of the thread is replied when a later outbound email exists; its
+/// reply time is the minutes to the first one. Automatic mail neither needs nor gives a reply.
+async fn match_replies(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    thread_key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE email_logs i SET
+             replied = r.reply_at IS NOT NULL,
+             reply_time_minutes = round(extract(epoch FROM r.reply_at - i.timestamp) / 60)::integer
+           FROM (
+             SELECT x.id,
+                    (SELECT min(o.timestamp) FROM email_logs o
+                      WHERE o.user_id = x.user_id AND o.thread_key = x.thread_key
+                        AND o.direction = 'outbound' AND NOT o.is_automatic AND o.timestamp > x.timestamp) AS reply_at
+             FROM email_logs x
+             WHERE x.user_id = $1 AND x.thread_key = $2 AND x.direction = 'inbound' AND NOT x.is_automatic
+           ) r
+           WHERE i.id = r.id"#,
+        tenant,
+        thread_key
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The customer's last email date, and every address of theirs the email shows.
+async fn touch_customer(
+    tx: &mut Transaction<'_, Postgres>,
+    customer: Uuid,
+    a: &Attribution,
+    timestamp: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let counterpart = a.counterpart.address.clone().unwrap_or_default();
+    let domain = domain_of(&counterpart)
+        .filter(|d| !is_free_mail(d))
+        .map(str::to_owned);
+    let mut addresses: Vec<String> = std::iter::once(counterpart.clone())
+        .chain(a.from.address.clone())
+        .chain(a.to.iter().cloned())
+        .chain(a.cc.iter().cloned())
+        .filter(|addr| {
+            *addr == counterpart
+                || domain
+                    .as_deref()
+                    .is_some_and(|d| domain_of(addr) == Some(d))
+        })
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    sqlx::query!(
+        r#"UPDATE customers SET
+             last_email_date = GREATEST(last_email_date, $2),
+             known_emails = (
+               SELECT json_agg(DISTINCT e ORDER BY e)
+               FROM (SELECT json_array_elements_text(COALESCE(known_emails, '[]'::json)) AS e
+                     UNION SELECT unnest($3::text[])) s)
+           WHERE id = $1"#,
+        customer,
+        timestamp.naive_utc(),
+        &addresses
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Recomputes every employee's reply statistics and last activity from their emails.
+pub(super) async fn refresh_employee_stats(
+    pool: &PgPool,
+    tenant: Uuid,
+    settings: Settings,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"UPDATE employees e SET
+             avg_reply_time = COALESCE(s.avg_reply, 0),
+             responsiveness_score = COALESCE(s.responsiveness, 0),
+             last_active = s.last_active
+           FROM (
+             SELECT emp.id,
+                    (SELECT avg(l.reply_time_minutes)::real FROM email_logs l
+                      WHERE l.employee_id = emp.id AND l.direction = 'inbound' AND NOT l.is_automatic AND l.replied) AS avg_reply,
+                    (SELECT (100.0 * count(*) FILTER (WHERE l.replied AND l.reply_time_minutes <= $2) / NULLIF(count(*), 0))::real
+                       FROM email_logs l
+                      WHERE l.employee_id = emp.id AND l.direction = 'inbound' AND NOT l.is_automatic) AS responsiveness,
+                    (SELECT max(l.timestamp) FROM email_logs l WHERE l.employee_id = emp.id) AS last_active
+             FROM employees emp WHERE emp.user_id = $1
+           ) s
+           WHERE e.id = s.id"#,
+        tenant,
+        settings.responsive_within_minutes
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forwarded_copy_without_seconds_has_the_fingerprint_of_the_original() {
+        let sent: DateTime<Utc> = "2026-11-11T14:05:37Z".parse().expect("time");
+        let forwarded: DateTime<Utc> = "2026-11-11T14:05:00Z".parse().expect("time");
+        assert_eq!(
+            fingerprint("Jordan@X.com", "mockups", sent),
+            fingerprint("jordan@x.com", "mockups", forwarded)
+        );
+        assert_ne!(
+            fingerprint("jordan@x.com", "mockups", sent),
+            fingerprint("jordan@x.com", "other", sent)
+        );
+    }
+
+    #[test]
+    fn customers_are_named_after_their_domain() {
+        assert_eq!(name_from_domain("harborlane.com"), "Harborlane");
+        assert_eq!(name_from_domain("alderfinch.com.au"), "Alderfinch");
+    }
+}

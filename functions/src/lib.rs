@@ -1,4 +1,6 @@
-//! Trellin's entry points over the domain crate: the local CLI `trellin` (and, with the
-//! ingestion work, the Lambda functions and the HTTP router they share).
+//! Trellin's entry points over the domain crate: the local CLI `trellin`, the HTTP router that
+//! `trellin serve` and the API Lambda share, the SMTP receiver, and the Lambda event adapters.
 
 pub mod cli;
+pub mod http;
+pub mod smtp;

@@ -4,6 +4,7 @@ mod demo;
 mod files;
 mod ingest;
 mod parse;
+mod serve;
 mod tenant;
 
 use std::io::{BufRead, Write};
@@ -49,6 +50,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// List the messages received, newest first, with their outcome and reason.
     Inbound(ingest::InboundArgs),
+    /// Receive mail over SMTP and serve the HTTP API until Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Run the demo: make sure the database is ready, then show what Trellin reads from
     /// each message of the demo mailbox.
     Demo {
@@ -105,6 +108,7 @@ pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<(
         Command::Tenant { action } => tenant::run_tenant(action, config, io).await,
         Command::Employee { action } => tenant::run_employee(action, config, io).await,
         Command::Ingest(args) => ingest::run(args, config, io).await,
+        Command::Serve(args) => serve::run(args, config, io).await,
         Command::Inbound(args) => ingest::run_inbound(args, config, io).await,
     }
 }
@@ -142,6 +146,13 @@ fn describe_database(database: &db::Database, out: &mut dyn Write) -> anyhow::Re
 /// The process entry point: reads configuration once, runs the command, reports errors.
 pub async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let outcome = async {
         let config = Config::from_env().context("invalid configuration")?;
         let stdin = std::io::stdin();

@@ -79,6 +79,7 @@ pub enum Rejection {
     UntrustedSender(String),
     NoCustomer,
     NoSender,
+    Unauthorized,
 }
 
 impl Rejection {
@@ -93,6 +94,7 @@ impl Rejection {
             Rejection::UntrustedSender(_) => "untrusted_sender",
             Rejection::NoCustomer => "no_customer",
             Rejection::NoSender => "no_sender",
+            Rejection::Unauthorized => "unauthorized",
         }
     }
 }
@@ -114,6 +116,7 @@ impl std::fmt::Display for Rejection {
             }
             Rejection::NoCustomer => "no customer among the recipients (internal mail)".to_owned(),
             Rejection::NoSender => "the message names no sender".to_owned(),
+            Rejection::Unauthorized => "the inbound secret is missing or wrong".to_owned(),
         };
         write!(f, "{}: {detail}", self.code())
     }

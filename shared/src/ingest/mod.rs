@@ -170,6 +170,41 @@ pub async fn ingest_all(
     Ok(results)
 }
 
+/// Ingests a message posted with a tenant's inbound secret (the HTTP inbound endpoint). When
+/// the recipient names a tenant and the secret is not that tenant's, the message is refused:
+/// recorded as rejected (`unauthorized`) and not read further.
+///
+/// # Errors
+/// As [`ingest`].
+pub async fn ingest_with_secret(
+    pool: &PgPool,
+    inbound: &Inbound,
+    secret: Option<&str>,
+    now: DateTime<Utc>,
+    settings: Settings,
+) -> Result<Ingested, IngestError> {
+    let mut tenant = None;
+    for recipient in &inbound.envelope_recipients {
+        if let Some(found) = crate::tenant::find_by_recipient(pool, recipient).await? {
+            tenant = Some(found);
+            break;
+        }
+    }
+    if let Some(tenant) = tenant {
+        let expected = tenant.inbound_secret.as_deref().unwrap_or_default();
+        let given = secret.unwrap_or_default();
+        if expected.is_empty() || !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+            return Ok(store::refuse(pool, inbound, &tenant, Rejection::Unauthorized, now).await?);
+        }
+    }
+    ingest(pool, inbound, now, settings).await
+}
+
+/// Compares secrets without leaking where they differ through timing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Reads a message as ingestion sees it: the reading, the outer sender, and the original's
 /// Message-ID when it survived (a message itself, or an attached original).
 pub(crate) fn read(

@@ -226,6 +226,33 @@ pub(super) async fn ingest_one(
     .await
 }
 
+/// Records a message refused before it was read (a wrong inbound secret).
+pub(super) async fn refuse(
+    pool: &PgPool,
+    inbound: &Inbound,
+    tenant: &Tenant,
+    rejection: Rejection,
+    now: DateTime<Utc>,
+) -> Result<Ingested, sqlx::Error> {
+    let received = Received {
+        inbound,
+        now,
+        message_id: None,
+        from: None,
+        subject: None,
+    };
+    let tx = pool.begin().await?;
+    Ok(finish(
+        tx,
+        &received,
+        Some(tenant),
+        Outcome::Rejected(rejection),
+        None,
+    )
+    .await?
+    .ingested)
+}
+
 /// Records what was received, commits, and reports.
 async fn finish(
     mut tx: Transaction<'_, Postgres>,

@@ -17,6 +17,13 @@ pub struct Config {
     pub inbound_domain: String,
     /// `TRELLIN_RESPONSIVE_HOURS`: a reply within this many hours counts as responsive.
     pub responsive_hours: u32,
+    /// `TRELLIN_INBOUND_BUCKET`: where SES stores raw inbound mail (Lambda).
+    pub inbound_bucket: Option<String>,
+    /// `TRELLIN_INBOUND_PREFIX`: the key prefix of SES's S3 action (default `inbound/`).
+    pub inbound_prefix: String,
+    /// Path-style S3 addressing: on when `AWS_ENDPOINT_URL` points at a local stand-in, or
+    /// when `TRELLIN_S3_PATH_STYLE=true`.
+    pub s3_path_style: bool,
 }
 
 /// The inbound domain when none is configured.
@@ -30,6 +37,9 @@ impl Default for Config {
             pg_bin: None,
             inbound_domain: DEFAULT_INBOUND_DOMAIN.to_owned(),
             responsive_hours: 24,
+            inbound_bucket: None,
+            inbound_prefix: "inbound/".to_owned(),
+            s3_path_style: false,
         }
     }
 }
@@ -100,6 +110,11 @@ impl Config {
                 .map(|d| d.trim().to_lowercase())
                 .unwrap_or_else(|| DEFAULT_INBOUND_DOMAIN.to_owned()),
             responsive_hours,
+            inbound_bucket: text("TRELLIN_INBOUND_BUCKET")?,
+            inbound_prefix: text("TRELLIN_INBOUND_PREFIX")?
+                .unwrap_or_else(|| "inbound/".to_owned()),
+            s3_path_style: text("AWS_ENDPOINT_URL")?.is_some()
+                || text("TRELLIN_S3_PATH_STYLE")?.is_some_and(|v| v.eq_ignore_ascii_case("true")),
         })
     }
 }

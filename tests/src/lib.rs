@@ -29,3 +29,4 @@ pub fn read_json(path: &std::path::Path) -> serde_json::Value {
 }
 
 pub mod mailbox;
+pub mod moto;

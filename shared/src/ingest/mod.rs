@@ -170,6 +170,20 @@ pub async fn ingest_all(
     Ok(results)
 }
 
+/// Records a message that could not even be fetched (a missing S3 object) as rejected, with
+/// the tenant its envelope names, if any.
+///
+/// # Errors
+/// A database failure.
+pub async fn reject(
+    pool: &PgPool,
+    inbound: &Inbound,
+    rejection: Rejection,
+    now: DateTime<Utc>,
+) -> Result<Ingested, IngestError> {
+    Ok(store::reject_unread(pool, inbound, rejection, now).await?)
+}
+
 /// Ingests a message posted with a tenant's inbound secret (the HTTP inbound endpoint). When
 /// the recipient names a tenant and the secret is not that tenant's, the message is refused:
 /// recorded as rejected (`unauthorized`) and not read further.

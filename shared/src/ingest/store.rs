@@ -253,6 +253,39 @@ pub(super) async fn refuse(
     .ingested)
 }
 
+/// Records a message that could not be read at all.
+pub(super) async fn reject_unread(
+    pool: &PgPool,
+    inbound: &Inbound,
+    rejection: Rejection,
+    now: DateTime<Utc>,
+) -> Result<Ingested, sqlx::Error> {
+    let received = Received {
+        inbound,
+        now,
+        message_id: None,
+        from: None,
+        subject: None,
+    };
+    let mut tx = pool.begin().await?;
+    let mut tenant = None;
+    for recipient in &inbound.envelope_recipients {
+        if let Some(found) = tenant::find_by_recipient(&mut *tx, recipient).await? {
+            tenant = Some(found);
+            break;
+        }
+    }
+    Ok(finish(
+        tx,
+        &received,
+        tenant.as_ref(),
+        Outcome::Rejected(rejection),
+        None,
+    )
+    .await?
+    .ingested)
+}
+
 /// Records what was received, commits, and reports.
 async fn finish(
     mut tx: Transaction<'_, Postgres>,

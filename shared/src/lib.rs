@@ -8,4 +8,5 @@ pub mod db;
 pub mod inbound;
 pub mod ingest;
 pub mod mail;
+pub mod report;
 pub mod tenant;

@@ -134,7 +134,7 @@ async fn parse_reports_an_unreadable_message_and_fails() {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn demo_prepares_the_database_and_reads_every_demo_message(pool: PgPool) {
+async fn demo_sets_up_the_demo_agency_and_stores_its_mailbox_once(pool: PgPool) {
     let options = pool.connect_options();
     let url = format!(
         "postgres://{}@{}:{}/{}",
@@ -154,17 +154,44 @@ async fn demo_prepares_the_database_and_reads_every_demo_message(pool: PgPool) {
         out.contains(&format!("migrations applied: {migrations}")),
         "{out}"
     );
-    assert_eq!(out.matches("  forwarded: ").count(), 10, "{out}");
-    assert_eq!(out.matches("  forwarded: yes").count(), 5, "{out}");
     assert!(
-        out.contains("Klaus Hofmann <k.hofmann@hofmann-mb.de>"),
+        out.contains("tenant: Northwind Studio (northwind)"),
         "{out}"
     );
+    let outcome_lines = |out: &str, outcome: &str| {
+        out.lines()
+            .filter(|l| l.contains(&format!(".eml  {outcome} ")))
+            .count()
+    };
+    assert_eq!(outcome_lines(&out, "stored"), 8, "{out}");
+    assert_eq!(
+        outcome_lines(&out, "duplicate"),
+        1,
+        "the redelivered copy: {out}"
+    );
+    assert_eq!(outcome_lines(&out, "rejected"), 1, "the newsletter: {out}");
+    assert!(out.contains("k.hofmann@hofmann-mb.de → Hofmann-mb · employee lena@northwind.studio · forwarded by lena@northwind.studio"), "{out}");
     assert!(
-        out.contains("2026-11-18T14:02:17Z"),
+        out.contains("camille@ateliersucre.fr"),
         "the Latin-1 Apple Mail forward: {out}"
     );
-    assert!(out.contains("gâteaux"), "ISO-8859-1 decoded: {out}");
+    assert!(
+        out.contains("  Olivia Grant "),
+        "a free-mail customer is named after the person: {out}"
+    );
+    assert!(
+        out.contains("ben@northwind.studio     2 inbound handled, 1 replied, avg reply 78 min"),
+        "{out}"
+    );
+
+    let (again, out2) = trellin(&["demo"], &config, "").await;
+    again.expect("a second demo run succeeds");
+    assert_eq!(
+        outcome_lines(&out2, "stored"),
+        0,
+        "nothing is stored twice: {out2}"
+    );
+    assert_eq!(outcome_lines(&out2, "duplicate"), 9, "{out2}");
 }
 
 #[tokio::test]
@@ -209,4 +236,164 @@ async fn migrate_without_database_url_starts_a_private_cluster_and_reuses_it() {
             .map(str::to_owned)
     };
     assert_eq!(port(&out1), port(&out4), "the same cluster is reused");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_operator_sets_up_a_tenant_ingests_files_and_lists_what_was_refused(pool: PgPool) {
+    let options = pool.connect_options();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        options.get_database().expect("a database")
+    );
+    let config = Config {
+        database_url: Some(url),
+        ..offline_config()
+    };
+    let (created, out) = trellin(
+        &[
+            "tenant",
+            "add",
+            "--name",
+            "Maya Chen",
+            "--email",
+            "maya@brightpath.io",
+            "--company",
+            "Brightpath Digital",
+            "--slug",
+            "brightpath",
+            "--timezone",
+            "America/Los_Angeles",
+        ],
+        &config,
+        "",
+    )
+    .await;
+    created.expect("tenant add");
+    assert!(
+        out.contains("inbound address: inbound+brightpath@in.trellin.app"),
+        "{out}"
+    );
+    let (twice, _) = trellin(
+        &[
+            "tenant",
+            "add",
+            "--name",
+            "Maya",
+            "--email",
+            "maya@brightpath.io",
+            "--slug",
+            "brightpath",
+        ],
+        &config,
+        "",
+    )
+    .await;
+    assert!(
+        twice
+            .expect_err("a second tenant with the same slug")
+            .to_string()
+            .contains("already exists")
+    );
+    let (bad_zone, _) = trellin(
+        &[
+            "tenant",
+            "add",
+            "--name",
+            "X",
+            "--email",
+            "x@y.io",
+            "--timezone",
+            "Mars/Olympus",
+        ],
+        &config,
+        "",
+    )
+    .await;
+    assert!(
+        bad_zone
+            .expect_err("an unknown zone")
+            .to_string()
+            .contains("IANA")
+    );
+    for (name, email) in [
+        ("Priya Raman", "priya@brightpath.io"),
+        ("Diego Alvarez", "diego@brightpath.io"),
+        ("Tom Becker", "tom@brightpath.io"),
+    ] {
+        let (added, out) = trellin(
+            &[
+                "employee",
+                "add",
+                "--tenant",
+                "brightpath",
+                "--name",
+                name,
+                "--email",
+                email,
+            ],
+            &config,
+            "",
+        )
+        .await;
+        added.expect("employee add");
+        assert!(out.contains(email), "{out}");
+    }
+
+    let mailbox = shared_dir().join("sample-mailbox/emails");
+    let (ingested, out) = trellin(
+        &[
+            "ingest",
+            "--tenant",
+            "brightpath",
+            "--json",
+            mailbox.to_str().expect("path"),
+        ],
+        &config,
+        "",
+    )
+    .await;
+    ingested.expect("ingest");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 62, "61 messages and a summary");
+    assert_eq!(
+        lines[61]["summary"],
+        serde_json::json!({"messages": 61, "stored": 59, "duplicate": 1, "rejected": 1})
+    );
+    assert_eq!(lines[0]["from"], "jordan.ellis@harborlane.com");
+    assert_eq!(lines[0]["forwarded_by"], "priya@brightpath.io");
+
+    let (listed, out) = trellin(
+        &[
+            "inbound",
+            "--tenant",
+            "brightpath",
+            "--outcome",
+            "rejected",
+            "--json",
+        ],
+        &config,
+        "",
+    )
+    .await;
+    listed.expect("inbound");
+    let refused: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{out}");
+    assert_eq!(refused[0]["from_email"], "hello@pixelreport.news");
+    assert!(
+        refused[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("newsletter_unknown_sender"))
+    );
+    let (all, out) = trellin(&["inbound", "--limit", "5"], &config, "").await;
+    all.expect("inbound");
+    assert!(out.contains("5 message(s)"), "{out}");
 }

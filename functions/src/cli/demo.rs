@@ -1,42 +1,112 @@
-//! `trellin demo`: the main job on one machine, with nothing set up beforehand.
+//! `trellin demo`: the main job on one machine, with nothing set up beforehand. Makes sure the
+//! database is ready, sets up the demo agency (Northwind Studio) if it is not there, ingests
+//! the demo mailbox, and shows what was stored and what it says about customers and staff.
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use chrono::Utc;
+use sqlx::PgPool;
 use trellin::config::Config;
-use trellin::db;
-use trellin::mail::{Reading, parse};
+use trellin::ingest::{self, Inbound, Source};
+use trellin::tenant::{self, NewTenant, Tenant, TenantError};
+use trellin::{db, report};
 
 use super::files::messages;
-use super::parse::write_reading;
+use super::ingest::result_line;
 use super::{Io, describe_database};
 
 /// The demo mailbox that ships in the repository.
 fn default_mailbox() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("examples")
-        .join("mailbox")
+        .join("mailbox");
+    path.canonicalize().unwrap_or(path)
+}
+
+/// The demo agency and its staff (the people of `examples/mailbox`).
+async fn demo_tenant(pool: &PgPool, io: &mut Io<'_>, config: &Config) -> anyhow::Result<Tenant> {
+    let found = match tenant::find(pool, "northwind").await {
+        Ok(existing) => existing,
+        Err(TenantError::NotFound(_)) => {
+            let created = tenant::create(
+                pool,
+                NewTenant {
+                    name: "Ana Costa".into(),
+                    email: "ana@northwind.studio".into(),
+                    company: Some("Northwind Studio".into()),
+                    domain: Some("northwind.studio".into()),
+                    slug: Some("northwind".into()),
+                    timezone: Some("Europe/Lisbon".into()),
+                },
+            )
+            .await?;
+            for (name, email) in [
+                ("Ben Okafor", "ben@northwind.studio"),
+                ("Lena Vogel", "lena@northwind.studio"),
+                ("Marco Ruiz", "marco@northwind.studio"),
+            ] {
+                tenant::add_employee(pool, &created, name, email).await?;
+            }
+            created
+        }
+        Err(other) => return Err(other.into()),
+    };
+    writeln!(
+        io.stdout,
+        "tenant: {} ({}), inbound address {}",
+        found.company_name.as_deref().unwrap_or(&found.name),
+        found.slug,
+        found.inbound_address(&config.inbound_domain)
+    )?;
+    Ok(found)
 }
 
 pub async fn run(config: &Config, mailbox: Option<PathBuf>, io: &mut Io<'_>) -> anyhow::Result<()> {
-    let database = db::open(config)
-        .await
-        .context("cannot prepare the database")?;
+    let database = db::open(config).await?;
     describe_database(&database, io.stdout)?;
+    let pool = database.pool;
+    let tenant = demo_tenant(&pool, io, config).await?;
+
     let mailbox = mailbox.unwrap_or_else(default_mailbox);
     let files = messages(std::slice::from_ref(&mailbox))?;
     writeln!(
         io.stdout,
-        "\nWhat Trellin reads from the {} messages in {}:\n",
+        "\nIngesting the {} messages of {}:\n",
         files.len(),
         mailbox.display()
     )?;
-    for file in files {
-        match parse(&file.raw) {
-            Ok(email) => write_reading(&Reading::of_message(&email).with_id(file.name), io.stdout)?,
-            Err(error) => writeln!(io.stdout, "{}\n  cannot be read: {error}\n", file.name)?,
-        }
+    let envelope = vec![tenant.inbound_address(&config.inbound_domain)];
+    let batch: Vec<Inbound> = files
+        .iter()
+        .map(|f| Inbound::new(f.raw.clone(), Source::File, envelope.clone()))
+        .collect();
+    let results = ingest::ingest_all(&pool, &batch, Utc::now(), config.ingest_settings()).await?;
+    for (file, result) in files.iter().zip(&results) {
+        let name = file.name.rsplit('/').next().unwrap_or(&file.name);
+        writeln!(io.stdout, "{}", result_line(name, result))?;
+    }
+
+    writeln!(io.stdout, "\nCustomers:")?;
+    for c in report::customers(&pool, tenant.id).await? {
+        writeln!(
+            io.stdout,
+            "  {:<24} {} email(s), last {} · {}",
+            c.name,
+            c.emails,
+            c.last_email
+                .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "-".into()),
+            c.known_emails.join(", ")
+        )?;
+    }
+    writeln!(io.stdout, "\nTeam:")?;
+    for e in report::employees(&pool, tenant.id).await? {
+        writeln!(
+            io.stdout,
+            "  {:<24} {} inbound handled, {} replied, avg reply {:.0} min, {:.0}% within the window",
+            e.email, e.inbound_handled, e.replied, e.avg_reply_time, e.responsiveness_score
+        )?;
     }
     Ok(())
 }

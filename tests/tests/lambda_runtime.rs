@@ -102,7 +102,7 @@ async fn the_ingest_binary_stores_an_ses_event_under_cargo_lambda(pool: PgPool) 
         .process_group(0)
         .spawn()
         .expect("cargo lambda watch starts");
-    let _group = Group(watch.id());
+    let _group = Group(watch);
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().expect("port"))).is_err() {
         assert!(

@@ -25,13 +25,14 @@ fn cargo_lambda_dir() -> Option<PathBuf> {
 }
 
 /// Kills the process group of `watch` (it runs the function as a child) when dropped.
-struct Group(u32);
+struct Group(std::process::Child);
 
 impl Drop for Group {
     fn drop(&mut self) {
         let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0)])
+            .args(["-TERM", "--", &format!("-{}", self.0.id())])
             .status();
+        let _ = self.0.wait();
     }
 }
 

@@ -146,11 +146,15 @@ pub async fn ingest(
     Ok(result.ingested)
 }
 
-/// Ingests many messages, each in its own transaction, and recomputes the employees'
-/// statistics once at the end.
+/// How many messages bulk ingestion commits at once.
+pub const BATCH_SIZE: usize = 250;
+
+/// Ingests many messages in bulk: [`BATCH_SIZE`] at a time in one transaction, each message in
+/// its own savepoint (stored whole or not at all); the employees' statistics are recomputed
+/// once at the end.
 ///
 /// # Errors
-/// As [`ingest`]; messages before the failing one stay ingested.
+/// As [`ingest`]; earlier batches stay ingested, the failing batch is rolled back whole.
 pub async fn ingest_all(
     pool: &PgPool,
     inbound: &[Inbound],
@@ -159,10 +163,11 @@ pub async fn ingest_all(
 ) -> Result<Vec<Ingested>, IngestError> {
     let mut results = Vec::with_capacity(inbound.len());
     let mut tenants = std::collections::BTreeSet::new();
-    for message in inbound {
-        let result = store::ingest_one(pool, message, now).await?;
-        tenants.extend(result.tenant_id);
-        results.push(result.ingested);
+    for chunk in inbound.chunks(BATCH_SIZE) {
+        for result in store::ingest_batch(pool, chunk, now).await? {
+            tenants.extend(result.tenant_id);
+            results.push(result.ingested);
+        }
     }
     for tenant in tenants {
         store::refresh_employee_stats(pool, tenant, settings).await?;

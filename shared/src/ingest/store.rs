@@ -26,8 +26,39 @@ struct Received<'a> {
     subject: Option<String>,
 }
 
+/// Ingests one message in its own transaction.
 pub(super) async fn ingest_one(
     pool: &PgPool,
+    inbound: &Inbound,
+    now: DateTime<Utc>,
+) -> Result<OneResult, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let result = ingest_in(&mut tx, inbound, now).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// Ingests messages in one transaction, each inside its own savepoint: a message is stored
+/// whole or not at all, and a database failure rolls back the whole batch for a retry.
+pub(super) async fn ingest_batch(
+    pool: &PgPool,
+    inbound: &[Inbound],
+    now: DateTime<Utc>,
+) -> Result<Vec<OneResult>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(inbound.len());
+    for message in inbound {
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+        results.push(ingest_in(&mut savepoint, message, now).await?);
+        savepoint.commit().await?;
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Ingests one message inside the given transaction (which it does not commit).
+async fn ingest_in(
+    tx: &mut Transaction<'_, Postgres>,
     inbound: &Inbound,
     now: DateTime<Utc>,
 ) -> Result<OneResult, sqlx::Error> {
@@ -57,10 +88,9 @@ pub(super) async fn ingest_one(
             .unwrap_or_default()
     };
 
-    let mut tx = pool.begin().await?;
     let mut tenant = None;
     for recipient in &recipients {
-        if let Some(found) = tenant::find_by_recipient(&mut *tx, recipient).await? {
+        if let Some(found) = tenant::find_by_recipient(&mut **tx, recipient).await? {
             tenant = Some(found);
             break;
         }
@@ -76,7 +106,7 @@ pub(super) async fn ingest_one(
         .await;
     };
     sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock_key(tenant.id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
 
     let (email, reading, original_id) = match parsed {
@@ -94,7 +124,7 @@ pub(super) async fn ingest_one(
     let staff = Staff {
         owner_email: tenant.email.to_lowercase(),
         company_domain: tenant.company_domain.clone(),
-        employees: tenant::employees(&mut *tx, tenant.id)
+        employees: tenant::employees(&mut **tx, tenant.id)
             .await?
             .into_iter()
             .map(|e| e.email.to_lowercase())
@@ -124,7 +154,7 @@ pub(super) async fn ingest_one(
     };
     let counterpart = attribution.counterpart.address.clone().unwrap_or_default();
     if attribution.direct_from_outside
-        && find_customer_by_contact(&mut tx, tenant.id, &counterpart)
+        && find_customer_by_contact(tx, tenant.id, &counterpart)
             .await?
             .is_none()
         && let Err(rejection) = attribution.trusted_without_history(email.bulk)
@@ -147,8 +177,8 @@ pub(super) async fn ingest_one(
         &subject_normalized,
         timestamp,
     );
-    let customer = customer_for(&mut tx, &tenant, &attribution.counterpart).await?;
-    let employee = employee_for(&mut tx, &tenant, &attribution.employee).await?;
+    let customer = customer_for(tx, &tenant, &attribution.counterpart).await?;
+    let employee = employee_for(tx, &tenant, &attribution.employee).await?;
     let summary = Summary {
         direction: attribution.direction,
         from: attribution.from.address.clone().unwrap_or_default(),
@@ -166,7 +196,7 @@ pub(super) async fn ingest_one(
         original_id,
         fingerprint
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     if let Some(of) = existing {
         return finish(
@@ -182,7 +212,7 @@ pub(super) async fn ingest_one(
     let mut references: Vec<String> = email_references(&email, reading.forwarded);
     references.dedup();
     let thread_key = thread_key(
-        &mut tx,
+        tx,
         tenant.id,
         customer.0,
         &subject_normalized,
@@ -191,7 +221,7 @@ pub(super) async fn ingest_one(
     )
     .await?;
     let email_id = insert_email(
-        &mut tx,
+        tx,
         &tenant,
         &attribution,
         customer.0,
@@ -214,8 +244,8 @@ pub(super) async fn ingest_one(
         },
     )
     .await?;
-    match_replies(&mut tx, tenant.id, &thread_key).await?;
-    touch_customer(&mut tx, customer.0, &attribution, timestamp).await?;
+    match_replies(tx, tenant.id, &thread_key).await?;
+    touch_customer(tx, customer.0, &attribution, timestamp).await?;
     finish(
         tx,
         &received,
@@ -241,16 +271,17 @@ pub(super) async fn refuse(
         from: None,
         subject: None,
     };
-    let tx = pool.begin().await?;
-    Ok(finish(
-        tx,
+    let mut tx = pool.begin().await?;
+    let result = finish(
+        &mut tx,
         &received,
         Some(tenant),
         Outcome::Rejected(rejection),
         None,
     )
-    .await?
-    .ingested)
+    .await?;
+    tx.commit().await?;
+    Ok(result.ingested)
 }
 
 /// Records a message that could not be read at all.
@@ -275,20 +306,21 @@ pub(super) async fn reject_unread(
             break;
         }
     }
-    Ok(finish(
-        tx,
+    let result = finish(
+        &mut tx,
         &received,
         tenant.as_ref(),
         Outcome::Rejected(rejection),
         None,
     )
-    .await?
-    .ingested)
+    .await?;
+    tx.commit().await?;
+    Ok(result.ingested)
 }
 
-/// Records what was received, commits, and reports.
+/// Records what was received and reports (the caller commits).
 async fn finish(
-    mut tx: Transaction<'_, Postgres>,
+    tx: &mut Transaction<'_, Postgres>,
     received: &Received<'_>,
     tenant: Option<&Tenant>,
     outcome: Outcome,
@@ -322,9 +354,8 @@ async fn finish(
         received.from,
         received.subject
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(OneResult {
         tenant_id: tenant.map(|t| t.id),
         ingested: Ingested {

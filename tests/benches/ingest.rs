@@ -1,0 +1,105 @@
+//! Bulk ingestion throughput: the sample mailbox replicated to 10,000 messages with fresh
+//! Message-IDs and subjects (so that every copy is new mail, not a duplicate), ingested into a
+//! fresh database. Prints emails/s end to end and the process's peak RSS.
+//!
+//! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench ingest`
+//! (`BENCH_MESSAGES` changes the count).
+
+use std::time::Instant;
+
+use regex::bytes::Regex;
+use trellin::ingest::{self, Inbound, Outcome, Settings};
+use trellin_tests::mailbox::{messages, setup_tenant};
+
+/// A copy of the mailbox for round `n`: ids prefixed, subjects suffixed, so threads stay
+/// within their round.
+fn replicate(round: usize, base: &[Inbound]) -> Vec<Inbound> {
+    let ids = Regex::new(r"<([^<>@\s]+@[^<>\s]+)>").expect("regex");
+    let subject = Regex::new(r"(?m)^(>?\s*Subject:[^\r\n]*)").expect("regex");
+    base.iter()
+        .map(|m| {
+            let raw = ids.replace_all(&m.raw, format!("<b{round}-$1>").as_bytes());
+            let raw = subject.replace_all(&raw, format!("$1 #{round}").as_bytes());
+            Inbound {
+                raw: raw.into_owned(),
+                ..m.clone()
+            }
+        })
+        .collect()
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let admin_url = std::env::var("DATABASE_URL").map_err(|_| {
+        anyhow::anyhow!("set DATABASE_URL to a server where databases may be created")
+    })?;
+    let count: usize = std::env::var("BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let name = format!(
+        "trellin_bench_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let admin = sqlx::PgPool::connect(&admin_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await?;
+    let options: sqlx::postgres::PgConnectOptions = admin_url.parse()?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect_with(options.database(&name))
+        .await?;
+    trellin::db::migrate(&pool).await?;
+    setup_tenant(&pool).await;
+
+    let base: Vec<Inbound> = messages().into_iter().map(|(_, m)| m).collect();
+    let mut batch = Vec::with_capacity(count);
+    let mut round = 0;
+    while batch.len() < count {
+        batch.extend(replicate(round, &base));
+        round += 1;
+    }
+    batch.truncate(count);
+    let bytes: usize = batch.iter().map(|m| m.raw.len()).sum();
+
+    let started = Instant::now();
+    let results =
+        ingest::ingest_all(&pool, &batch, chrono::Utc::now(), Settings::default()).await?;
+    let elapsed = started.elapsed();
+    let stored = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Stored { .. }))
+        .count();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM email_logs")
+        .fetch_one(&pool)
+        .await?;
+    pool.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
+        .execute(&admin)
+        .await?;
+
+    println!(
+        "ingest bench: {} messages ({:.1} MiB), {stored} stored ({rows} rows)",
+        batch.len(),
+        bytes as f64 / 1_048_576.0
+    );
+    println!("  elapsed   {:.2} s", elapsed.as_secs_f64());
+    println!(
+        "  rate      {:.0} emails/s",
+        batch.len() as f64 / elapsed.as_secs_f64()
+    );
+    println!("  peak RSS  {:.1} MiB", peak_rss_mib());
+    Ok(())
+}

@@ -95,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
         batch.len(),
         bytes as f64 / 1_048_576.0
     );
+    println!("  largest thread {largest_thread} emails (every copy is its own mail)");
     println!("  elapsed   {:.2} s", elapsed.as_secs_f64());
     println!(
         "  rate      {:.0} emails/s",

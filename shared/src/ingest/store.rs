@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::attribution::{Attribution, Staff, attribute};
+use super::attribution::{Attribution, Direction, Staff, attribute};
 use super::{Inbound, Ingested, Outcome, Rejection, Settings, Summary};
 use crate::mail::address::domain_of;
 use crate::mail::{Mailbox, subject};
@@ -244,7 +244,16 @@ async fn ingest_in(
         },
     )
     .await?;
-    match_replies(tx, tenant.id, &thread_key).await?;
+    match_replies(
+        tx,
+        email_id,
+        tenant.id,
+        &thread_key,
+        attribution.direction,
+        email.automatic,
+        timestamp,
+    )
+    .await?;
     touch_customer(tx, customer.0, &attribution, timestamp).await?;
     finish(
         tx,
@@ -603,31 +612,58 @@ async fn insert_email(
     .await
 }
 
-/// Every inbound email of the thread is replied when a later outbound email exists; its
-/// reply time is the minutes to the first one. Automatic mail neither needs nor gives a reply.
+/// Reply matching, one email at a time and independent of arrival order: an inbound email is
+/// replied by the first later outbound email of its thread; an outbound email becomes the
+/// first reply of every earlier inbound email of the thread that has none, or a later one.
+/// Automatic mail neither needs nor gives a reply.
 async fn match_replies(
     tx: &mut Transaction<'_, Postgres>,
+    email: Uuid,
     tenant: Uuid,
     thread_key: &str,
+    direction: Direction,
+    automatic: bool,
+    timestamp: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"UPDATE email_logs i SET
-             replied = r.reply_at IS NOT NULL,
-             reply_time_minutes = round(extract(epoch FROM r.reply_at - i.timestamp) / 60)::integer
-           FROM (
-             SELECT x.id,
-                    (SELECT min(o.timestamp) FROM email_logs o
-                      WHERE o.user_id = x.user_id AND o.thread_key = x.thread_key
-                        AND o.direction = 'outbound' AND NOT o.is_automatic AND o.timestamp > x.timestamp) AS reply_at
-             FROM email_logs x
-             WHERE x.user_id = $1 AND x.thread_key = $2 AND x.direction = 'inbound' AND NOT x.is_automatic
-           ) r
-           WHERE i.id = r.id"#,
-        tenant,
-        thread_key
-    )
-    .execute(&mut **tx)
-    .await?;
+    if automatic {
+        return Ok(());
+    }
+    let at = timestamp.naive_utc();
+    match direction {
+        Direction::Outbound => {
+            sqlx::query!(
+                r#"UPDATE email_logs SET
+                     replied = true,
+                     first_reply_at = $3,
+                     reply_time_minutes = round(extract(epoch FROM $3::timestamp - timestamp) / 60)::integer
+                   WHERE user_id = $1 AND thread_key = $2 AND direction = 'inbound' AND NOT is_automatic
+                     AND timestamp < $3 AND (first_reply_at IS NULL OR first_reply_at > $3)"#,
+                tenant,
+                thread_key,
+                at
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        Direction::Inbound => {
+            sqlx::query!(
+                r#"UPDATE email_logs SET
+                     first_reply_at = r.at,
+                     replied = r.at IS NOT NULL,
+                     reply_time_minutes = round(extract(epoch FROM r.at - $4::timestamp) / 60)::integer
+                   FROM (SELECT min(o.timestamp) AS at FROM email_logs o
+                          WHERE o.user_id = $2 AND o.thread_key = $3 AND o.direction = 'outbound'
+                            AND NOT o.is_automatic AND o.timestamp > $4) r
+                   WHERE id = $1"#,
+                email,
+                tenant,
+                thread_key,
+                at
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
     Ok(())
 }
 

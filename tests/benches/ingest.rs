@@ -82,6 +82,10 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Stored { .. }))
         .count();
+    let largest_thread: i64 =
+        sqlx::query_scalar("SELECT COALESCE(max(n), 0) FROM (SELECT count(*) AS n FROM email_logs GROUP BY thread_key) t")
+            .fetch_one(&pool)
+            .await?;
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM email_logs")
         .fetch_one(&pool)
         .await?;

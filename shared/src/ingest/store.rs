@@ -1,5 +1,9 @@
-//! The SQL of ingestion: one message in one transaction, under a per-tenant advisory lock so
-//! that concurrent deliveries to one tenant are serialised and a message is stored once.
+//! The SQL of ingestion: one message (or one batch) in one transaction, under a per-tenant
+//! advisory lock so that concurrent deliveries to one tenant are serialised and a message is
+//! stored once. Within a transaction, tenants, staff and customers already looked up are
+//! remembered, so that bulk ingestion makes few round trips per message.
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sha2::{Digest, Sha256};
@@ -15,6 +19,64 @@ use crate::tenant::{self, Tenant, is_free_mail};
 pub(super) struct OneResult {
     pub tenant_id: Option<Uuid>,
     pub ingested: Ingested,
+}
+
+/// What one transaction has already looked up. Safe to reuse because the tenant's advisory
+/// lock is held until the transaction ends, so no other ingestion changes these rows.
+#[derive(Default)]
+struct Context {
+    tenants: HashMap<String, Option<Tenant>>,
+    locked: HashSet<Uuid>,
+    /// Staff by tenant: lower-case address → (id, address).
+    staff: HashMap<Uuid, HashMap<String, Uuid>>,
+    /// Customers by tenant and key (an address, or `@domain`): (id, name).
+    customers: HashMap<(Uuid, String), (Uuid, String)>,
+}
+
+impl Context {
+    async fn tenant_for(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        recipient: &str,
+    ) -> Result<Option<Tenant>, sqlx::Error> {
+        if let Some(known) = self.tenants.get(recipient) {
+            return Ok(known.clone());
+        }
+        let found = tenant::find_by_recipient(&mut **tx, recipient).await?;
+        self.tenants.insert(recipient.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    async fn lock(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        tenant: Uuid,
+    ) -> Result<(), sqlx::Error> {
+        if self.locked.insert(tenant) {
+            sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock_key(tenant))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn staff(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        tenant: Uuid,
+    ) -> Result<&mut HashMap<String, Uuid>, sqlx::Error> {
+        if !self.staff.contains_key(&tenant) {
+            let employees = tenant::employees(&mut **tx, tenant).await?;
+            self.staff.insert(
+                tenant,
+                employees
+                    .into_iter()
+                    .map(|e| (e.email.to_lowercase(), e.id))
+                    .collect(),
+            );
+        }
+        Ok(self.staff.entry(tenant).or_default())
+    }
 }
 
 /// What the receiving side saw, recorded whatever the outcome.
@@ -33,24 +95,23 @@ pub(super) async fn ingest_one(
     now: DateTime<Utc>,
 ) -> Result<OneResult, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let result = ingest_in(&mut tx, inbound, now).await?;
+    let result = ingest_in(&mut tx, &mut Context::default(), inbound, now).await?;
     tx.commit().await?;
     Ok(result)
 }
 
-/// Ingests messages in one transaction, each inside its own savepoint: a message is stored
-/// whole or not at all, and a database failure rolls back the whole batch for a retry.
+/// Ingests messages in one transaction: the batch is committed whole, so every message in it
+/// is stored whole, and a database failure rolls the batch back for a retry.
 pub(super) async fn ingest_batch(
     pool: &PgPool,
     inbound: &[Inbound],
     now: DateTime<Utc>,
 ) -> Result<Vec<OneResult>, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let mut context = Context::default();
     let mut results = Vec::with_capacity(inbound.len());
     for message in inbound {
-        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-        results.push(ingest_in(&mut savepoint, message, now).await?);
-        savepoint.commit().await?;
+        results.push(ingest_in(&mut tx, &mut context, message, now).await?);
     }
     tx.commit().await?;
     Ok(results)
@@ -59,6 +120,7 @@ pub(super) async fn ingest_batch(
 /// Ingests one message inside the given transaction (which it does not commit).
 async fn ingest_in(
     tx: &mut Transaction<'_, Postgres>,
+    context: &mut Context,
     inbound: &Inbound,
     now: DateTime<Utc>,
 ) -> Result<OneResult, sqlx::Error> {
@@ -90,7 +152,7 @@ async fn ingest_in(
 
     let mut tenant = None;
     for recipient in &recipients {
-        if let Some(found) = tenant::find_by_recipient(&mut **tx, recipient).await? {
+        if let Some(found) = context.tenant_for(tx, recipient).await? {
             tenant = Some(found);
             break;
         }
@@ -105,9 +167,7 @@ async fn ingest_in(
         )
         .await;
     };
-    sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock_key(tenant.id))
-        .execute(&mut **tx)
-        .await?;
+    context.lock(tx, tenant.id).await?;
 
     let (email, reading, original_id) = match parsed {
         Ok(parts) => parts,
@@ -124,10 +184,11 @@ async fn ingest_in(
     let staff = Staff {
         owner_email: tenant.email.to_lowercase(),
         company_domain: tenant.company_domain.clone(),
-        employees: tenant::employees(&mut **tx, tenant.id)
+        employees: context
+            .staff(tx, tenant.id)
             .await?
-            .into_iter()
-            .map(|e| e.email.to_lowercase())
+            .keys()
+            .cloned()
             .collect(),
         inbound_address: tenant.inbound_address.clone(),
     };
@@ -153,10 +214,9 @@ async fn ingest_in(
         }
     };
     let counterpart = attribution.counterpart.address.clone().unwrap_or_default();
+    let known_customer = find_customer(tx, context, tenant.id, &counterpart).await?;
     if attribution.direct_from_outside
-        && find_customer_by_contact(tx, tenant.id, &counterpart)
-            .await?
-            .is_none()
+        && known_customer.is_none()
         && let Err(rejection) = attribution.trusted_without_history(email.bulk)
     {
         return finish(
@@ -177,8 +237,11 @@ async fn ingest_in(
         &subject_normalized,
         timestamp,
     );
-    let customer = customer_for(tx, &tenant, &attribution.counterpart).await?;
-    let employee = employee_for(tx, &tenant, &attribution.employee).await?;
+    let customer = match known_customer {
+        Some(found) => found,
+        None => create_customer(tx, context, &tenant, &attribution.counterpart).await?,
+    };
+    let employee = employee_for(tx, context, &tenant, &attribution.employee).await?;
     let summary = Summary {
         direction: attribution.direction,
         from: attribution.from.address.clone().unwrap_or_default(),
@@ -409,16 +472,27 @@ fn email_references(email: &crate::mail::ParsedEmail, forwarded: bool) -> Vec<St
         .collect()
 }
 
-async fn find_customer_by_contact(
+/// The customer of an address: by known email, then (for a business domain) by domain.
+async fn find_customer(
     tx: &mut Transaction<'_, Postgres>,
+    context: &mut Context,
     tenant: Uuid,
     address: &str,
-) -> Result<Option<Uuid>, sqlx::Error> {
+) -> Result<Option<(Uuid, String)>, sqlx::Error> {
     let domain = domain_of(address)
         .filter(|d| !is_free_mail(d))
         .map(str::to_owned);
-    sqlx::query_scalar!(
-        r#"SELECT id FROM customers
+    let by_address = (tenant, address.to_owned());
+    let by_domain = domain.as_ref().map(|d| (tenant, format!("@{d}")));
+    if let Some(found) = context
+        .customers
+        .get(&by_address)
+        .or_else(|| by_domain.as_ref().and_then(|k| context.customers.get(k)))
+    {
+        return Ok(Some(found.clone()));
+    }
+    let found = sqlx::query!(
+        r#"SELECT id, name FROM customers
            WHERE user_id = $1 AND (COALESCE(known_emails, '[]')::jsonb ? $2 OR primary_domain = $3)
            ORDER BY (COALESCE(known_emails, '[]')::jsonb ? $2) DESC LIMIT 1"#,
         tenant,
@@ -426,7 +500,12 @@ async fn find_customer_by_contact(
         domain
     )
     .fetch_optional(&mut **tx)
-    .await
+    .await?
+    .map(|r| (r.id, r.name));
+    if let Some(found) = &found {
+        context.customers.insert(by_address, found.clone());
+    }
+    Ok(found)
 }
 
 /// `harborlane.com` → `Harborlane`.
@@ -439,20 +518,15 @@ fn name_from_domain(domain: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Finds the customer of an address — by known email, then by domain — or creates it: named
-/// after its domain, or for a free-mail address after the person, keyed by that address.
-async fn customer_for(
+/// Creates the customer of an address: named after its domain, or for a free-mail address
+/// after the person, keyed by that address.
+async fn create_customer(
     tx: &mut Transaction<'_, Postgres>,
+    context: &mut Context,
     tenant: &Tenant,
     person: &Mailbox,
 ) -> Result<(Uuid, String), sqlx::Error> {
     let address = person.address.clone().unwrap_or_default();
-    if let Some(id) = find_customer_by_contact(tx, tenant.id, &address).await? {
-        let name = sqlx::query_scalar!("SELECT name FROM customers WHERE id = $1", id)
-            .fetch_one(&mut **tx)
-            .await?;
-        return Ok((id, name));
-    }
     let domain = domain_of(&address).unwrap_or_default().to_owned();
     let (name, primary_domain) = if is_free_mail(&domain) {
         (person.name.clone().unwrap_or_else(|| address.clone()), None)
@@ -468,6 +542,13 @@ async fn customer_for(
     )
     .fetch_one(&mut **tx)
     .await?;
+    let key = match &primary_domain {
+        Some(d) => format!("@{d}"),
+        None => address,
+    };
+    context
+        .customers
+        .insert((tenant.id, key), (id, name.clone()));
     Ok((id, name))
 }
 
@@ -475,19 +556,13 @@ async fn customer_for(
 /// domain becomes an employee).
 async fn employee_for(
     tx: &mut Transaction<'_, Postgres>,
+    context: &mut Context,
     tenant: &Tenant,
     person: &Mailbox,
 ) -> Result<(Uuid, String), sqlx::Error> {
     let address = person.address.clone().unwrap_or_default().to_lowercase();
-    if let Some(id) = sqlx::query_scalar!(
-        "SELECT id FROM employees WHERE user_id = $1 AND lower(email) = $2",
-        tenant.id,
-        address
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    {
-        return Ok((id, address));
+    if let Some(id) = context.staff(tx, tenant.id).await?.get(&address) {
+        return Ok((*id, address));
     }
     let name = person.name.clone().unwrap_or_else(|| {
         let local = address.split('@').next().unwrap_or_default();
@@ -501,11 +576,16 @@ async fn employee_for(
     )
     .fetch_one(&mut **tx)
     .await?;
+    context
+        .staff(tx, tenant.id)
+        .await?
+        .insert(address.clone(), id);
     Ok((id, address))
 }
 
-/// The thread: the one a referenced message is in; else the one of the same customer and
-/// normalised subject within 30 days; else a new one.
+/// The thread, in one query: the one a referenced message is in; else the one of the same
+/// customer and normalised subject within 30 days (either side); else a new one, dated when
+/// its key is already taken by an older thread.
 async fn thread_key(
     tx: &mut Transaction<'_, Postgres>,
     tenant: Uuid,
@@ -514,50 +594,30 @@ async fn thread_key(
     references: &[String],
     timestamp: DateTime<Utc>,
 ) -> Result<String, sqlx::Error> {
-    if !references.is_empty() {
-        let by_header = sqlx::query_scalar!(
-            "SELECT thread_key FROM email_logs WHERE user_id = $1 AND message_id = ANY($2) AND thread_key IS NOT NULL LIMIT 1",
-            tenant,
-            references
-        )
-        .fetch_optional(&mut **tx)
-        .await?
-        .flatten();
-        if let Some(key) = by_header {
-            return Ok(key);
-        }
-    }
-    let at = timestamp.naive_utc();
-    let by_subject = sqlx::query_scalar!(
-        r#"SELECT thread_key FROM email_logs
-           WHERE user_id = $1 AND customer_id = $2 AND subject_normalized = $3
-             AND timestamp BETWEEN $4::timestamp - interval '30 days' AND $4::timestamp + interval '30 days'
-           ORDER BY abs(extract(epoch FROM timestamp - $4::timestamp)) LIMIT 1"#,
+    let base = format!("{customer}/{subject_normalized}");
+    let dated = format!("{base}#{}", timestamp.format("%Y-%m-%d"));
+    let key = sqlx::query_scalar!(
+        r#"SELECT COALESCE(
+             (SELECT thread_key FROM email_logs
+               WHERE cardinality($4::text[]) > 0 AND user_id = $1 AND message_id = ANY($4) AND thread_key IS NOT NULL
+               LIMIT 1),
+             (SELECT thread_key FROM email_logs
+               WHERE user_id = $1 AND customer_id = $2 AND subject_normalized = $3
+                 AND timestamp BETWEEN $5::timestamp - interval '30 days' AND $5::timestamp + interval '30 days'
+               ORDER BY abs(extract(epoch FROM timestamp - $5::timestamp)) LIMIT 1),
+             CASE WHEN EXISTS (SELECT 1 FROM email_logs WHERE user_id = $1 AND thread_key = $6) THEN $7 ELSE $6 END
+           ) AS "key!""#,
         tenant,
         customer,
         subject_normalized,
-        at
+        references,
+        timestamp.naive_utc(),
+        base,
+        dated
     )
-    .fetch_optional(&mut **tx)
-    .await?
-    .flatten();
-    if let Some(key) = by_subject {
-        return Ok(key);
-    }
-    let base = format!("{customer}/{subject_normalized}");
-    let taken = sqlx::query_scalar!(
-        "SELECT 1 AS \"one!\" FROM email_logs WHERE user_id = $1 AND thread_key = $2 LIMIT 1",
-        tenant,
-        base
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .is_some();
-    Ok(if taken {
-        format!("{base}#{}", timestamp.format("%Y-%m-%d"))
-    } else {
-        base
-    })
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(key)
 }
 
 struct InsertFields {

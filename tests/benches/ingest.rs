@@ -11,14 +11,20 @@ use regex::bytes::Regex;
 use trellin::ingest::{self, Inbound, Outcome, Settings};
 use trellin_tests::mailbox::{messages, setup_tenant};
 
-/// A copy of the mailbox for round `n`: ids prefixed, subjects suffixed, so threads stay
+/// A copy of the mailbox for round `n`: Message-IDs (and the references to them) prefixed, subjects suffixed, so threads stay
 /// within their round.
 fn replicate(round: usize, base: &[Inbound]) -> Vec<Inbound> {
+    let id_headers =
+        Regex::new(r"(?mi)^(?:Message-ID|In-Reply-To|References):[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*")
+            .expect("regex");
     let ids = Regex::new(r"<([^<>@\s]+@[^<>\s]+)>").expect("regex");
     let subject = Regex::new(r"(?m)^(>?\s*Subject:[^\r\n]*)").expect("regex");
     base.iter()
         .map(|m| {
-            let raw = ids.replace_all(&m.raw, format!("<b{round}-$1>").as_bytes());
+            let prefixed = format!("<b{round}-$1>");
+            let raw = id_headers.replace_all(&m.raw, |c: &regex::bytes::Captures<'_>| {
+                ids.replace_all(&c[0], prefixed.as_bytes()).into_owned()
+            });
             let raw = subject.replace_all(&raw, format!("$1 #{round}").as_bytes());
             Inbound {
                 raw: raw.into_owned(),
@@ -74,6 +80,14 @@ async fn main() -> anyhow::Result<()> {
     batch.truncate(count);
     let bytes: usize = batch.iter().map(|m| m.raw.len()).sum();
 
+    let parse_started = Instant::now();
+    for m in &batch {
+        if let Ok(email) = trellin::mail::parse(&m.raw) {
+            std::hint::black_box(trellin::mail::Reading::of_message(&email));
+        }
+    }
+    let parse_elapsed = parse_started.elapsed();
+
     let started = Instant::now();
     let results =
         ingest::ingest_all(&pool, &batch, chrono::Utc::now(), Settings::default()).await?;
@@ -90,9 +104,13 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(&pool)
         .await?;
     pool.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
-        .execute(&admin)
-        .await?;
+    if std::env::var_os("BENCH_KEEP").is_none() {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
+            .execute(&admin)
+            .await?;
+    } else {
+        println!("kept database {name}");
+    }
 
     println!(
         "ingest bench: {} messages ({:.1} MiB), {stored} stored ({rows} rows)",
@@ -100,6 +118,10 @@ async fn main() -> anyhow::Result<()> {
         bytes as f64 / 1_048_576.0
     );
     println!("  largest thread {largest_thread} emails (every copy is its own mail)");
+    println!(
+        "  reading alone (MIME, forward, quotes): {:.2} s",
+        parse_elapsed.as_secs_f64()
+    );
     println!("  elapsed   {:.2} s", elapsed.as_secs_f64());
     println!(
         "  rate      {:.0} emails/s",

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::attribution::{Attribution, Direction, Staff, attribute};
+use super::attribution::{Attribution, Staff, attribute};
 use super::{Inbound, Ingested, Outcome, Rejection, Settings, Summary};
 use crate::mail::address::domain_of;
 use crate::mail::{Mailbox, subject};
@@ -88,13 +88,24 @@ struct Received<'a> {
     subject: Option<String>,
 }
 
+/// Begins an ingestion transaction. Plans are made for each statement's values: prepared
+/// statements would otherwise keep plans made while the tables were nearly empty, which turn
+/// into scans as a bulk load grows them.
+async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 /// Ingests one message in its own transaction.
 pub(super) async fn ingest_one(
     pool: &PgPool,
     inbound: &Inbound,
     now: DateTime<Utc>,
 ) -> Result<OneResult, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin(pool).await?;
     let result = ingest_in(&mut tx, &mut Context::default(), inbound, now).await?;
     tx.commit().await?;
     Ok(result)
@@ -107,7 +118,12 @@ pub(super) async fn ingest_batch(
     inbound: &[Inbound],
     now: DateTime<Utc>,
 ) -> Result<Vec<OneResult>, sqlx::Error> {
+    // A bulk load grows the tables faster than autovacuum analyses them: fresh statistics
+    // let every batch use good generic plans instead of planning each statement anew.
     let mut tx = pool.begin().await?;
+    sqlx::query!("ANALYZE email_logs, customers, employees")
+        .execute(&mut *tx)
+        .await?;
     let mut context = Context::default();
     let mut results = Vec::with_capacity(inbound.len());
     for message in inbound {
@@ -253,79 +269,42 @@ async fn ingest_in(
         forwarded_by: attribution.forwarded_by.clone(),
     };
 
-    let existing = sqlx::query_scalar!(
-        "SELECT id FROM email_logs WHERE user_id = $1 AND (message_id = $2 OR fingerprint = $3) LIMIT 1",
-        tenant.id,
-        original_id,
-        fingerprint
-    )
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(of) = existing {
-        return finish(
-            tx,
-            &received,
-            Some(&tenant),
-            Outcome::Duplicate { of },
-            Some(summary),
-        )
-        .await;
-    }
-
     let mut references: Vec<String> = email_references(&email, reading.forwarded);
     references.dedup();
-    let thread_key = thread_key(
-        tx,
-        tenant.id,
-        customer.0,
-        &subject_normalized,
-        &references,
+    let fields = InsertFields {
+        subject: o.subject.clone(),
+        body: reading.stripped_body.clone(),
         timestamp,
-    )
-    .await?;
-    let email_id = insert_email(
+        message_id: original_id,
+        in_reply_to: if reading.forwarded {
+            None
+        } else {
+            email.in_reply_to.clone()
+        },
+        references,
+        subject_normalized,
+        automatic: email.automatic,
+        fingerprint,
+    };
+    let (record_id, outcome) = store_email(
         tx,
+        &received,
         &tenant,
         &attribution,
         customer.0,
         employee.0,
-        InsertFields {
-            subject: o.subject.clone(),
-            body: reading.stripped_body.clone(),
-            timestamp,
-            message_id: original_id,
-            in_reply_to: if reading.forwarded {
-                None
-            } else {
-                email.in_reply_to.clone()
-            },
-            references,
-            thread_key: thread_key.clone(),
-            subject_normalized,
-            automatic: email.automatic,
-            fingerprint,
+        fields,
+    )
+    .await?;
+    Ok(OneResult {
+        tenant_id: Some(tenant.id),
+        ingested: Ingested {
+            record_id,
+            tenant: Some(tenant.slug.clone()),
+            outcome,
+            summary: Some(summary),
         },
-    )
-    .await?;
-    match_replies(
-        tx,
-        email_id,
-        tenant.id,
-        &thread_key,
-        attribution.direction,
-        email.automatic,
-        timestamp,
-    )
-    .await?;
-    touch_customer(tx, customer.0, &attribution, timestamp).await?;
-    finish(
-        tx,
-        &received,
-        Some(&tenant),
-        Outcome::Stored { email_id },
-        Some(summary),
-    )
-    .await
+    })
 }
 
 /// Records a message refused before it was read (a wrong inbound secret).
@@ -583,43 +562,6 @@ async fn employee_for(
     Ok((id, address))
 }
 
-/// The thread, in one query: the one a referenced message is in; else the one of the same
-/// customer and normalised subject within 30 days (either side); else a new one, dated when
-/// its key is already taken by an older thread.
-async fn thread_key(
-    tx: &mut Transaction<'_, Postgres>,
-    tenant: Uuid,
-    customer: Uuid,
-    subject_normalized: &str,
-    references: &[String],
-    timestamp: DateTime<Utc>,
-) -> Result<String, sqlx::Error> {
-    let base = format!("{customer}/{subject_normalized}");
-    let dated = format!("{base}#{}", timestamp.format("%Y-%m-%d"));
-    let key = sqlx::query_scalar!(
-        r#"SELECT COALESCE(
-             (SELECT thread_key FROM email_logs
-               WHERE cardinality($4::text[]) > 0 AND user_id = $1 AND message_id = ANY($4) AND thread_key IS NOT NULL
-               LIMIT 1),
-             (SELECT thread_key FROM email_logs
-               WHERE user_id = $1 AND customer_id = $2 AND subject_normalized = $3
-                 AND timestamp BETWEEN $5::timestamp - interval '30 days' AND $5::timestamp + interval '30 days'
-               ORDER BY abs(extract(epoch FROM timestamp - $5::timestamp)) LIMIT 1),
-             CASE WHEN EXISTS (SELECT 1 FROM email_logs WHERE user_id = $1 AND thread_key = $6) THEN $7 ELSE $6 END
-           ) AS "key!""#,
-        tenant,
-        customer,
-        subject_normalized,
-        references,
-        timestamp.naive_utc(),
-        base,
-        dated
-    )
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(key)
-}
-
 struct InsertFields {
     subject: Option<String>,
     body: String,
@@ -627,113 +569,14 @@ struct InsertFields {
     message_id: Option<String>,
     in_reply_to: Option<String>,
     references: Vec<String>,
-    thread_key: String,
     subject_normalized: String,
     automatic: bool,
     fingerprint: String,
 }
 
-async fn insert_email(
-    tx: &mut Transaction<'_, Postgres>,
-    tenant: &Tenant,
-    a: &Attribution,
-    customer: Uuid,
-    employee: Uuid,
-    f: InsertFields,
-) -> Result<Uuid, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"INSERT INTO email_logs
-             (user_id, employee_id, customer_id, from_email, to_email, subject, body, timestamp,
-              message_id, in_reply_to, "references", thread_key, direction, to_emails, cc_emails,
-              forwarded_by, is_automatic, fingerprint, subject_normalized)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-           RETURNING id"#,
-        tenant.id,
-        employee,
-        customer,
-        a.from.address.clone().unwrap_or_default(),
-        a.to.first().or(a.cc.first()).cloned().unwrap_or_default(),
-        f.subject,
-        f.body,
-        f.timestamp.naive_utc(),
-        f.message_id,
-        f.in_reply_to,
-        &f.references,
-        f.thread_key,
-        a.direction.as_str(),
-        serde_json::json!(a.to),
-        serde_json::json!(a.cc),
-        a.forwarded_by,
-        f.automatic,
-        f.fingerprint,
-        f.subject_normalized
-    )
-    .fetch_one(&mut **tx)
-    .await
-}
-
-/// Reply matching, one email at a time and independent of arrival order: an inbound email is
-/// replied by the first later outbound email of its thread; an outbound email becomes the
-/// first reply of every earlier inbound email of the thread that has none, or a later one.
-/// Automatic mail neither needs nor gives a reply.
-async fn match_replies(
-    tx: &mut Transaction<'_, Postgres>,
-    email: Uuid,
-    tenant: Uuid,
-    thread_key: &str,
-    direction: Direction,
-    automatic: bool,
-    timestamp: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    if automatic {
-        return Ok(());
-    }
-    let at = timestamp.naive_utc();
-    match direction {
-        Direction::Outbound => {
-            sqlx::query!(
-                r#"UPDATE email_logs SET
-                     replied = true,
-                     first_reply_at = $3,
-                     reply_time_minutes = round(extract(epoch FROM $3::timestamp - timestamp) / 60)::integer
-                   WHERE user_id = $1 AND thread_key = $2 AND direction = 'inbound' AND NOT is_automatic
-                     AND timestamp < $3 AND (first_reply_at IS NULL OR first_reply_at > $3)"#,
-                tenant,
-                thread_key,
-                at
-            )
-            .execute(&mut **tx)
-            .await?;
-        }
-        Direction::Inbound => {
-            sqlx::query!(
-                r#"UPDATE email_logs SET
-                     first_reply_at = r.at,
-                     replied = r.at IS NOT NULL,
-                     reply_time_minutes = round(extract(epoch FROM r.at - $4::timestamp) / 60)::integer
-                   FROM (SELECT min(o.timestamp) AS at FROM email_logs o
-                          WHERE o.user_id = $2 AND o.thread_key = $3 AND o.direction = 'outbound'
-                            AND NOT o.is_automatic AND o.timestamp > $4) r
-                   WHERE id = $1"#,
-                email,
-                tenant,
-                thread_key,
-                at
-            )
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-/// The customer's last email date, and every address of theirs the email shows.
-async fn touch_customer(
-    tx: &mut Transaction<'_, Postgres>,
-    customer: Uuid,
-    a: &Attribution,
-    timestamp: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+/// Every address of the customer that the email shows: the counterpart, and the others on
+/// the customer's business domain.
+fn customer_addresses(a: &Attribution) -> Vec<String> {
     let counterpart = a.counterpart.address.clone().unwrap_or_default();
     let domain = domain_of(&counterpart)
         .filter(|d| !is_free_mail(d))
@@ -751,21 +594,130 @@ async fn touch_customer(
         .collect();
     addresses.sort();
     addresses.dedup();
-    sqlx::query!(
-        r#"UPDATE customers SET
-             last_email_date = GREATEST(last_email_date, $2),
-             known_emails = (
-               SELECT json_agg(DISTINCT e ORDER BY e)
-               FROM (SELECT json_array_elements_text(COALESCE(known_emails, '[]'::json)) AS e
-                     UNION SELECT unnest($3::text[])) s)
-           WHERE id = $1"#,
+    addresses
+}
+
+/// Stores the email and everything that follows from it in one statement: the email (unless
+/// its Message-ID or fingerprint is already stored: then it is a duplicate), its reply state
+/// (an inbound email is replied by the first later outbound email of its thread; an outbound
+/// email becomes the first reply of every earlier inbound email of the thread that has none or
+/// a later one; automatic mail neither needs nor gives a reply), the customer's last email date
+/// and known addresses, and the record of what was received.
+async fn store_email(
+    tx: &mut Transaction<'_, Postgres>,
+    received: &Received<'_>,
+    tenant: &Tenant,
+    a: &Attribution,
+    customer: Uuid,
+    employee: Uuid,
+    f: InsertFields,
+) -> Result<(Uuid, Outcome), sqlx::Error> {
+    let size = i32::try_from(received.inbound.raw.len()).unwrap_or(i32::MAX);
+    let base = format!("{customer}/{}", f.subject_normalized);
+    let dated = format!("{base}#{}", f.timestamp.format("%Y-%m-%d"));
+    let row = sqlx::query!(
+        r#"WITH thread AS (
+             -- The thread: the one a referenced message is in; else the one of the same
+             -- customer and normalised subject within 30 days (either side); else a new one,
+             -- dated when its key is already taken by an older thread.
+             SELECT COALESCE(
+               (SELECT t.thread_key FROM email_logs t
+                 WHERE cardinality($11::text[]) > 0 AND t.user_id = $1 AND t.message_id = ANY($11)
+                   AND t.thread_key IS NOT NULL
+                 LIMIT 1),
+               (SELECT t.thread_key FROM email_logs t
+                 WHERE t.user_id = $1 AND t.customer_id = $3 AND t.subject_normalized = $19
+                   AND t.timestamp BETWEEN $8::timestamp - interval '30 days' AND $8::timestamp + interval '30 days'
+                 ORDER BY abs(extract(epoch FROM t.timestamp - $8::timestamp)) LIMIT 1),
+               CASE WHEN EXISTS (SELECT 1 FROM email_logs t WHERE t.user_id = $1 AND t.thread_key = $12)
+                    THEN $28 ELSE $12 END
+             ) AS key
+           ), reply AS (
+             SELECT min(o.timestamp) AS at FROM email_logs o, thread
+              WHERE $13 = 'inbound' AND NOT $17 AND o.user_id = $1 AND o.thread_key = thread.key
+                AND o.direction = 'outbound' AND NOT o.is_automatic AND o.timestamp > $8
+           ), ins AS (
+             INSERT INTO email_logs
+               (user_id, employee_id, customer_id, from_email, to_email, subject, body, timestamp,
+                message_id, in_reply_to, "references", thread_key, direction, to_emails, cc_emails,
+                forwarded_by, is_automatic, fingerprint, subject_normalized,
+                first_reply_at, replied, reply_time_minutes)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, thread.key, $13, $14, $15, $16, $17, $18, $19,
+                    reply.at, reply.at IS NOT NULL, round(extract(epoch FROM reply.at - $8) / 60)::integer
+             FROM reply, thread
+             ON CONFLICT DO NOTHING
+             RETURNING id
+           ), replies AS (
+             UPDATE email_logs SET
+               replied = true,
+               first_reply_at = $8,
+               reply_time_minutes = round(extract(epoch FROM $8 - timestamp) / 60)::integer
+             FROM thread
+             WHERE $13 = 'outbound' AND NOT $17 AND EXISTS (SELECT 1 FROM ins)
+               AND user_id = $1 AND thread_key = thread.key AND direction = 'inbound' AND NOT is_automatic
+               AND timestamp < $8 AND (first_reply_at IS NULL OR first_reply_at > $8)
+           ), touched AS (
+             UPDATE customers SET
+               last_email_date = GREATEST(last_email_date, $8),
+               known_emails = (
+                 SELECT json_agg(DISTINCT e ORDER BY e)
+                 FROM (SELECT json_array_elements_text(COALESCE(known_emails, '[]'::json)) AS e
+                       UNION SELECT unnest($20::text[])) s)
+             WHERE id = $3 AND EXISTS (SELECT 1 FROM ins)
+               AND (last_email_date IS NULL OR last_email_date < $8
+                    OR NOT COALESCE(known_emails, '[]'::json)::jsonb @> to_jsonb($20::text[]))
+           ), result AS (
+             SELECT (SELECT id FROM ins) AS stored,
+                    (SELECT id FROM email_logs WHERE user_id = $1 AND (message_id = $9 OR fingerprint = $18) LIMIT 1) AS existing
+           )
+           INSERT INTO inbound_messages
+             (user_id, received_at, source, envelope_recipients, message_id, size_bytes, outcome, reason, email_id, from_email, subject)
+           SELECT $1, $21, $22, $23, $24, $25,
+                  CASE WHEN stored IS NULL THEN 'duplicate' ELSE 'stored' END,
+                  CASE WHEN stored IS NULL THEN 'duplicate: the same email is already stored (' || existing::text || ')' END,
+                  COALESCE(stored, existing), $26, $27
+           FROM result
+           RETURNING id, outcome, email_id"#,
+        tenant.id,
+        employee,
         customer,
-        timestamp.naive_utc(),
-        &addresses
+        a.from.address.clone().unwrap_or_default(),
+        a.to.first().or(a.cc.first()).cloned().unwrap_or_default(),
+        f.subject,
+        f.body,
+        f.timestamp.naive_utc(),
+        f.message_id,
+        f.in_reply_to,
+        &f.references,
+        base,
+        a.direction.as_str(),
+        serde_json::json!(a.to),
+        serde_json::json!(a.cc),
+        a.forwarded_by,
+        f.automatic,
+        f.fingerprint,
+        f.subject_normalized,
+        &customer_addresses(a),
+        received.now.naive_utc(),
+        received.inbound.source.as_str(),
+        &received.inbound.envelope_recipients,
+        received.message_id,
+        size,
+        received.from,
+        received.subject,
+        dated
     )
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(())
+    let email_id = row
+        .email_id
+        .ok_or_else(|| sqlx::Error::Protocol("an email was neither stored nor found".into()))?;
+    let outcome = if row.outcome == "stored" {
+        Outcome::Stored { email_id }
+    } else {
+        Outcome::Duplicate { of: email_id }
+    };
+    Ok((row.id, outcome))
 }
 
 /// Recomputes every employee's reply statistics and last activity from their emails.

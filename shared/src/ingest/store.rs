@@ -65,17 +65,18 @@ impl Context {
         tx: &mut Transaction<'_, Postgres>,
         tenant: Uuid,
     ) -> Result<&mut HashMap<String, Uuid>, sqlx::Error> {
-        if !self.staff.contains_key(&tenant) {
-            let employees = tenant::employees(&mut **tx, tenant).await?;
-            self.staff.insert(
-                tenant,
-                employees
-                    .into_iter()
-                    .map(|e| (e.email.to_lowercase(), e.id))
-                    .collect(),
-            );
+        match self.staff.entry(tenant) {
+            std::collections::hash_map::Entry::Occupied(known) => Ok(known.into_mut()),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let employees = tenant::employees(&mut **tx, tenant).await?;
+                Ok(slot.insert(
+                    employees
+                        .into_iter()
+                        .map(|e| (e.email.to_lowercase(), e.id))
+                        .collect(),
+                ))
+            }
         }
-        Ok(self.staff.entry(tenant).or_default())
     }
 }
 

@@ -320,7 +320,9 @@ async fn a_message_delivered_three_times_is_stored_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn four_concurrent_tasks_leave_the_rows_of_one_sequential_run(pool: PgPool) {
+async fn four_concurrent_tasks_and_bulk_ingestion_leave_the_rows_of_one_sequential_run(
+    pool: PgPool,
+) {
     let options = pool.connect_options();
     let sequential_db = format!(
         "trellin_seq_{}",
@@ -339,9 +341,11 @@ async fn four_concurrent_tasks_leave_the_rows_of_one_sequential_run(pool: PgPool
     trellin::db::migrate(&seq_pool).await.expect("migrate");
     setup_tenant(&seq_pool).await;
     let inbound: Vec<_> = messages().into_iter().map(|(_, m)| m).collect();
-    ingest::ingest_all(&seq_pool, &inbound, now(), Settings::default())
-        .await
-        .expect("sequential");
+    for message in &inbound {
+        ingest::ingest(&seq_pool, message, now(), Settings::default())
+            .await
+            .expect("sequential");
+    }
     let sequential = snapshot(&seq_pool).await;
     seq_pool.close().await;
 

@@ -26,7 +26,7 @@ pub(super) struct OneResult {
 #[derive(Default)]
 struct Context {
     tenants: HashMap<String, Option<Tenant>>,
-    locked: HashSet<Uuid>,
+    locked: HashSet<i64>,
     /// Staff by tenant: lower-case address → (id, address).
     staff: HashMap<Uuid, HashMap<String, Uuid>>,
     /// Customers by tenant and key (an address, or `@domain`): (id, name).
@@ -50,10 +50,10 @@ impl Context {
     async fn lock(
         &mut self,
         tx: &mut Transaction<'_, Postgres>,
-        tenant: Uuid,
+        key: i64,
     ) -> Result<(), sqlx::Error> {
-        if self.locked.insert(tenant) {
-            sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock_key(tenant))
+        if self.locked.insert(key) {
+            sqlx::query!("SELECT pg_advisory_xact_lock($1)", key)
                 .execute(&mut **tx)
                 .await?;
         }
@@ -116,15 +116,16 @@ pub(super) async fn ingest_one(
 /// is stored whole, and a database failure rolls the batch back for a retry.
 pub(super) async fn ingest_batch(
     pool: &PgPool,
-    inbound: &[Inbound],
+    inbound: &[&Inbound],
     now: DateTime<Utc>,
 ) -> Result<Vec<OneResult>, sqlx::Error> {
     // A bulk load grows the tables faster than autovacuum analyses them: fresh statistics
-    // let every batch use good generic plans instead of planning each statement anew.
-    let mut tx = pool.begin().await?;
+    // let every batch use good generic plans instead of planning each statement anew. (Outside
+    // the transaction, so that parallel batches do not wait on each other's lock.)
     sqlx::query!("ANALYZE email_logs, customers, employees")
-        .execute(&mut *tx)
+        .execute(pool)
         .await?;
+    let mut tx = pool.begin().await?;
     let mut context = Context::default();
     let mut results = Vec::with_capacity(inbound.len());
     for message in inbound {
@@ -132,6 +133,70 @@ pub(super) async fn ingest_batch(
     }
     tx.commit().await?;
     Ok(results)
+}
+
+/// Which customer a message will be about, for dividing a bulk load among parallel workers
+/// so that no two of them need the same customer's lock. `None` when it will be rejected
+/// before any customer is involved.
+pub(super) async fn partition_key(
+    pool: &PgPool,
+    tenants: &mut HashMap<String, Option<(Tenant, Staff)>>,
+    inbound: &Inbound,
+) -> Result<Option<i64>, sqlx::Error> {
+    let Ok((email, reading, _)) = super::read(&inbound.raw) else {
+        return Ok(None);
+    };
+    let recipients: Vec<String> = if inbound.envelope_recipients.is_empty() {
+        let listed = email
+            .to
+            .iter()
+            .chain(&email.cc)
+            .chain(&email.bcc)
+            .filter_map(|m| m.address.clone());
+        email.delivered_to.iter().cloned().chain(listed).collect()
+    } else {
+        inbound.envelope_recipients.clone()
+    };
+    for recipient in recipients {
+        if !tenants.contains_key(&recipient) {
+            let found = match tenant::find_by_recipient(pool, &recipient).await? {
+                Some(t) => {
+                    let employees = tenant::employees(pool, t.id).await?;
+                    let staff = Staff {
+                        owner_email: t.email.to_lowercase(),
+                        company_domain: t.company_domain.clone(),
+                        employees: employees
+                            .into_iter()
+                            .map(|e| e.email.to_lowercase())
+                            .collect(),
+                        inbound_address: t.inbound_address.clone(),
+                    };
+                    Some((t, staff))
+                }
+                None => None,
+            };
+            tenants.insert(recipient.clone(), found);
+        }
+        if let Some(Some((tenant, staff))) = tenants.get(&recipient) {
+            let o = &reading.original;
+            return Ok(attribute(
+                staff,
+                email.from.as_ref(),
+                reading.forwarded,
+                &o.from,
+                &o.to,
+                &o.cc,
+            )
+            .ok()
+            .map(|a| {
+                lock_key(
+                    tenant.id,
+                    &customer_key(a.counterpart.address.as_deref().unwrap_or_default()),
+                )
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// Ingests one message inside the given transaction (which it does not commit).
@@ -184,8 +249,6 @@ async fn ingest_in(
         )
         .await;
     };
-    context.lock(tx, tenant.id).await?;
-
     let (email, reading, original_id) = match parsed {
         Ok(parts) => parts,
         Err(error) => {
@@ -231,6 +294,9 @@ async fn ingest_in(
         }
     };
     let counterpart = attribution.counterpart.address.clone().unwrap_or_default();
+    context
+        .lock(tx, lock_key(tenant.id, &customer_key(&counterpart)))
+        .await?;
     let known_customer = find_customer(tx, context, tenant.id, &counterpart).await?;
     if attribution.direct_from_outside
         && known_customer.is_none()
@@ -419,10 +485,23 @@ async fn finish(
     })
 }
 
-fn lock_key(tenant: Uuid) -> i64 {
-    let bytes = tenant.as_bytes();
+/// The customer side of an address, as locks and partitions see it: its business domain, or
+/// the address itself for free mail.
+pub(super) fn customer_key(address: &str) -> String {
+    let address = address.to_lowercase();
+    match domain_of(&address) {
+        Some(domain) if !is_free_mail(domain) => format!("@{domain}"),
+        _ => address,
+    }
+}
+
+/// The advisory lock of one customer of one tenant: everything that must see a customer's
+/// mail in order — creating the customer, threads, reply matching — happens under it, while
+/// different customers are ingested in parallel.
+fn lock_key(tenant: Uuid, customer_key: &str) -> i64 {
+    let digest = Sha256::digest(format!("{tenant}/{customer_key}"));
     i64::from_be_bytes([
-        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
     ])
 }
 
@@ -548,14 +627,28 @@ async fn employee_for(
         let local = address.split('@').next().unwrap_or_default();
         name_from_domain(local)
     });
-    let id = sqlx::query_scalar!(
-        "INSERT INTO employees (name, email, user_id) VALUES ($1, $2, $3) RETURNING id",
+    // Another transaction may be creating the same person: `ON CONFLICT` waits for it, and a
+    // fresh statement then sees its row.
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO employees (name, email, user_id) VALUES ($1, $2, $3) ON CONFLICT (user_id, email) DO NOTHING RETURNING id",
         name,
         address,
         tenant.id
     )
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
+    let id = match inserted {
+        Some(id) => id,
+        None => {
+            sqlx::query_scalar!(
+                "SELECT id FROM employees WHERE user_id = $1 AND email = $2",
+                tenant.id,
+                address
+            )
+            .fetch_one(&mut **tx)
+            .await?
+        }
+    };
     context
         .staff(tx, tenant.id)
         .await?

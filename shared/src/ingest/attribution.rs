@@ -49,6 +49,19 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The staff of a tenant with these employee addresses.
+    pub fn of(
+        tenant: &crate::tenant::Tenant,
+        employees: impl IntoIterator<Item = String>,
+    ) -> Staff {
+        Staff {
+            owner_email: tenant.email.to_lowercase(),
+            company_domain: tenant.company_domain.clone(),
+            employees: employees.into_iter().map(|e| e.to_lowercase()).collect(),
+            inbound_address: tenant.inbound_address.clone(),
+        }
+    }
+
     pub fn is_staff(&self, address: &str) -> bool {
         let address = address.to_lowercase();
         address == self.owner_email

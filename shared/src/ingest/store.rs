@@ -162,15 +162,7 @@ pub(super) async fn partition_key(
             let found = match tenant::find_by_recipient(pool, &recipient).await? {
                 Some(t) => {
                     let employees = tenant::employees(pool, t.id).await?;
-                    let staff = Staff {
-                        owner_email: t.email.to_lowercase(),
-                        company_domain: t.company_domain.clone(),
-                        employees: employees
-                            .into_iter()
-                            .map(|e| e.email.to_lowercase())
-                            .collect(),
-                        inbound_address: t.inbound_address.clone(),
-                    };
+                    let staff = Staff::of(&t, employees.into_iter().map(|e| e.email));
                     Some((t, staff))
                 }
                 None => None,
@@ -261,17 +253,7 @@ async fn ingest_in(
             Outcome::Rejected(Rejection::FailedVerdict(inbound.failed_verdicts.join(", ")));
         return finish(tx, &received, Some(&tenant), outcome, None).await;
     }
-    let staff = Staff {
-        owner_email: tenant.email.to_lowercase(),
-        company_domain: tenant.company_domain.clone(),
-        employees: context
-            .staff(tx, tenant.id)
-            .await?
-            .keys()
-            .cloned()
-            .collect(),
-        inbound_address: tenant.inbound_address.clone(),
-    };
+    let staff = Staff::of(&tenant, context.staff(tx, tenant.id).await?.keys().cloned());
     let o = &reading.original;
     let attribution = match attribute(
         &staff,

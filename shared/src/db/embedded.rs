@@ -299,19 +299,23 @@ impl Cluster {
         as_postgres: bool,
     ) -> Result<Output, EmbeddedError> {
         let exe = bin.join(program);
-        let mut command = if as_postgres {
-            let mut c = Command::new("runuser");
+        let (mut command, spawned) = if as_postgres {
+            let runuser = runuser();
+            let mut c = Command::new(&runuser);
             c.args(["-u", "postgres", "--"]).arg(&exe);
-            c
+            (
+                c,
+                format!("{} -u postgres -- {}", runuser.display(), exe.display()),
+            )
         } else {
-            Command::new(&exe)
+            (Command::new(&exe), exe.display().to_string())
         };
         command.args(args).current_dir("/").kill_on_drop(true);
         command
             .output()
             .await
             .map_err(|source| EmbeddedError::Spawn {
-                program: exe.display().to_string(),
+                program: spawned,
                 source,
             })
     }
@@ -334,6 +338,15 @@ async fn create_database(port: u16) -> Result<(), EmbeddedError> {
             .map_err(EmbeddedError::CreateDatabase)?;
     }
     conn.close().await.map_err(EmbeddedError::CreateDatabase)
+}
+
+/// `runuser` (util-linux), which lives in an sbin folder that is not always on PATH.
+fn runuser() -> PathBuf {
+    ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("runuser"))
 }
 
 fn postgres_user() -> Result<(u32, u32), EmbeddedError> {

@@ -30,3 +30,34 @@ pub fn read_json(path: &std::path::Path) -> serde_json::Value {
 
 pub mod mailbox;
 pub mod moto;
+
+/// The URL of a test's own database: `DATABASE_URL` (with its credentials) pointed at the
+/// database the pool uses.
+pub fn database_url(pool: &sqlx::PgPool) -> String {
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL is set for database tests");
+    let (url, query) = base
+        .split_once('?')
+        .map_or((base.as_str(), None), |(u, q)| (u, Some(q)));
+    let authority_end = url.find("://").map_or(0, |i| i + 3);
+    let server = match url[authority_end..].find('/') {
+        Some(slash) => &url[..authority_end + slash],
+        None => url,
+    };
+    let database = pool
+        .connect_options()
+        .get_database()
+        .unwrap_or("postgres")
+        .to_owned();
+    match query {
+        Some(q) => format!("{server}/{database}?{q}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+/// A count from a test's database.
+pub async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(pool)
+        .await
+        .expect("count")
+}

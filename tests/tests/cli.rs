@@ -135,14 +135,7 @@ async fn parse_reports_an_unreadable_message_and_fails() {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn demo_sets_up_the_demo_agency_and_stores_its_mailbox_once(pool: PgPool) {
-    let options = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().expect("a database")
-    );
+    let url = trellin_tests::database_url(&pool);
     let config = Config {
         database_url: Some(url),
         ..offline_config()
@@ -240,14 +233,7 @@ async fn migrate_without_database_url_starts_a_private_cluster_and_reuses_it() {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_operator_sets_up_a_tenant_ingests_files_and_lists_what_was_refused(pool: PgPool) {
-    let options = pool.connect_options();
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().expect("a database")
-    );
+    let url = trellin_tests::database_url(&pool);
     let config = Config {
         database_url: Some(url),
         ..offline_config()

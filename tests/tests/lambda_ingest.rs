@@ -7,7 +7,7 @@ use trellin::ingest::Settings;
 use trellin_functions::lambda::ingest::IngestFunction;
 use trellin_tests::mailbox::setup_tenant;
 use trellin_tests::moto::Moto;
-use trellin_tests::shared_dir;
+use trellin_tests::{count, shared_dir};
 
 const INBOUND: &str = "inbound+brightpath@in.trellin.app";
 const BUCKET: &str = "trellin-inbound";
@@ -61,13 +61,6 @@ fn ses_event(id: &str) -> Value {
     event["Records"][0]["ses"]["mail"]["messageId"] = json!(id);
     event["Records"][0]["ses"]["receipt"]["recipients"] = json!([INBOUND]);
     event
-}
-
-async fn count(pool: &PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(pool)
-        .await
-        .expect("count")
 }
 
 #[sqlx::test(migrations = "../migrations")]

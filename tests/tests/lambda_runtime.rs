@@ -55,14 +55,7 @@ async fn the_ingest_binary_stores_an_ses_event_under_cargo_lambda(pool: PgPool) 
         .await
         .expect("put");
 
-    let options = pool.connect_options();
-    let database_url = format!(
-        "postgres://{}@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().expect("db")
-    );
+    let database_url = trellin_tests::database_url(&pool);
     let bin = cargo_lambda_dir()
         .expect("cargo-lambda is installed (pip install cargo-lambda; .ci/run installs it)");
     let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(

@@ -8,7 +8,7 @@ use tower::ServiceExt;
 use trellin::ingest::Settings;
 use trellin_functions::http::{AppState, router};
 use trellin_tests::mailbox::setup_tenant;
-use trellin_tests::shared_dir;
+use trellin_tests::{count, shared_dir};
 
 const INBOUND: &str = "inbound+brightpath@in.trellin.app";
 
@@ -39,13 +39,6 @@ async fn post(
         .await
         .expect("body");
     (status, serde_json::from_slice(&bytes).expect("JSON body"))
-}
-
-async fn count(pool: &PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(pool)
-        .await
-        .expect("count")
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -227,7 +227,8 @@ pub async fn reject(
     rejection: Rejection,
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
-    Ok(store::reject_unread(pool, inbound, rejection, now).await?)
+    let tenant = store::tenant_of(pool, &inbound.envelope_recipients).await?;
+    Ok(store::record_unread(pool, inbound, tenant.as_ref(), rejection, now).await?)
 }
 
 /// Ingests a message posted with a tenant's inbound secret (the HTTP inbound endpoint). When
@@ -243,18 +244,18 @@ pub async fn ingest_with_secret(
     now: DateTime<Utc>,
     settings: Settings,
 ) -> Result<Ingested, IngestError> {
-    let mut tenant = None;
-    for recipient in &inbound.envelope_recipients {
-        if let Some(found) = crate::tenant::find_by_recipient(pool, recipient).await? {
-            tenant = Some(found);
-            break;
-        }
-    }
-    if let Some(tenant) = tenant {
+    if let Some(tenant) = store::tenant_of(pool, &inbound.envelope_recipients).await? {
         let expected = tenant.inbound_secret.as_deref().unwrap_or_default();
         let given = secret.unwrap_or_default();
         if expected.is_empty() || !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-            return Ok(store::refuse(pool, inbound, &tenant, Rejection::Unauthorized, now).await?);
+            return Ok(store::record_unread(
+                pool,
+                inbound,
+                Some(&tenant),
+                Rejection::Unauthorized,
+                now,
+            )
+            .await?);
         }
     }
     ingest(pool, inbound, now, settings).await

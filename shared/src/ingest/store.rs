@@ -356,60 +356,39 @@ async fn ingest_in(
     })
 }
 
-/// Records a message refused before it was read (a wrong inbound secret).
-pub(super) async fn refuse(
+/// The tenant the first of these recipients that names one belongs to.
+pub(super) async fn tenant_of(
     pool: &PgPool,
-    inbound: &Inbound,
-    tenant: &Tenant,
-    rejection: Rejection,
-    now: DateTime<Utc>,
-) -> Result<Ingested, sqlx::Error> {
-    let received = Received {
-        inbound,
-        now,
-        message_id: None,
-        from: None,
-        subject: None,
-    };
-    let mut tx = pool.begin().await?;
-    let result = finish(
-        &mut tx,
-        &received,
-        Some(tenant),
-        Outcome::Rejected(rejection),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(result.ingested)
-}
-
-/// Records a message that could not be read at all.
-pub(super) async fn reject_unread(
-    pool: &PgPool,
-    inbound: &Inbound,
-    rejection: Rejection,
-    now: DateTime<Utc>,
-) -> Result<Ingested, sqlx::Error> {
-    let received = Received {
-        inbound,
-        now,
-        message_id: None,
-        from: None,
-        subject: None,
-    };
-    let mut tx = pool.begin().await?;
-    let mut tenant = None;
-    for recipient in &inbound.envelope_recipients {
-        if let Some(found) = tenant::find_by_recipient(&mut *tx, recipient).await? {
-            tenant = Some(found);
-            break;
+    recipients: &[String],
+) -> Result<Option<Tenant>, sqlx::Error> {
+    for recipient in recipients {
+        if let Some(found) = tenant::find_by_recipient(pool, recipient).await? {
+            return Ok(Some(found));
         }
     }
+    Ok(None)
+}
+
+/// Records a message rejected before it was read: a wrong inbound secret, a missing object.
+pub(super) async fn record_unread(
+    pool: &PgPool,
+    inbound: &Inbound,
+    tenant: Option<&Tenant>,
+    rejection: Rejection,
+    now: DateTime<Utc>,
+) -> Result<Ingested, sqlx::Error> {
+    let received = Received {
+        inbound,
+        now,
+        message_id: None,
+        from: None,
+        subject: None,
+    };
+    let mut tx = pool.begin().await?;
     let result = finish(
         &mut tx,
         &received,
-        tenant.as_ref(),
+        tenant,
         Outcome::Rejected(rejection),
         None,
     )

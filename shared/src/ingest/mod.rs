@@ -169,12 +169,15 @@ pub async fn ingest_all(
         .map_or(1, |n| n.get())
         .clamp(1, 4);
     let mut tenants = std::collections::HashMap::new();
+    let mut delivered: Vec<Option<Delivered>> = Vec::with_capacity(inbound.len());
     let mut by_key: std::collections::BTreeMap<i64, Vec<usize>> = std::collections::BTreeMap::new();
     for (index, message) in inbound.iter().enumerate() {
-        let key = store::partition_key(pool, &mut tenants, message)
+        let read = Delivered::read(message);
+        let key = store::partition_key(pool, &mut tenants, &read)
             .await?
             .unwrap_or(0);
         by_key.entry(key).or_default().push(index);
+        delivered.push(Some(read));
     }
     // Largest customers first, each to the least loaded worker; a worker keeps input order.
     let mut groups: Vec<Vec<usize>> = by_key.into_values().collect();
@@ -185,19 +188,22 @@ pub async fn ingest_all(
             lightest.extend(group);
         }
     }
-    for share in &mut shares {
-        share.sort_unstable();
-    }
-    let messages = std::sync::Arc::new(inbound.to_vec());
     let mut tasks = tokio::task::JoinSet::new();
-    for share in shares.into_iter().filter(|s| !s.is_empty()) {
-        let (pool, messages) = (pool.clone(), messages.clone());
+    for mut share in shares.into_iter().filter(|s| !s.is_empty()) {
+        share.sort_unstable();
+        // Each worker owns its messages, read once above.
+        let mine: Vec<(usize, Inbound, Delivered)> = share
+            .into_iter()
+            .filter_map(|i| delivered[i].take().map(|d| (i, inbound[i].clone(), d)))
+            .collect();
+        let pool = pool.clone();
         tasks.spawn(async move {
-            let mut done = Vec::with_capacity(share.len());
-            for chunk in share.chunks(BATCH_SIZE) {
-                let batch: Vec<&Inbound> = chunk.iter().map(|&i| &messages[i]).collect();
+            let mut done = Vec::with_capacity(mine.len());
+            for chunk in mine.chunks(BATCH_SIZE) {
+                let batch: Vec<(&Inbound, &Delivered)> =
+                    chunk.iter().map(|(_, m, d)| (m, d)).collect();
                 let results = store::ingest_batch(&pool, &batch, now).await?;
-                done.extend(chunk.iter().copied().zip(results));
+                done.extend(chunk.iter().map(|(i, _, _)| *i).zip(results));
             }
             Ok::<_, sqlx::Error>(done)
         });
@@ -266,21 +272,53 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Reads a message as ingestion sees it: the reading, the outer sender, and the original's
-/// Message-ID when it survived (a message itself, or an attached original).
-pub(crate) fn read(
-    raw: &[u8],
-) -> Result<(mail::ParsedEmail, Reading, Option<String>), mail::ParseError> {
-    let email = mail::parse(raw)?;
-    let reading = Reading::of_message(&email);
-    let original_id = if !reading.forwarded {
-        email.message_id.clone()
-    } else {
-        email
-            .attached
-            .as_deref()
-            .filter(|a| a.subject == reading.original.subject)
-            .and_then(|a| a.message_id.clone())
-    };
-    Ok((email, reading, original_id))
+/// A received message read once: its parts (or why it cannot be read) and the recipients
+/// that decide its tenant — the envelope, else the addresses its headers name.
+pub(crate) struct Delivered {
+    pub parsed: Result<Parsed, mail::ParseError>,
+    pub recipients: Vec<String>,
+}
+
+/// A message's parts as ingestion uses them: the outer message, what Trellin reads from it,
+/// and the original's Message-ID when it survived (a message itself, or an attached original).
+pub(crate) struct Parsed {
+    pub email: mail::ParsedEmail,
+    pub reading: Reading,
+    pub original_id: Option<String>,
+}
+
+impl Delivered {
+    pub(crate) fn read(inbound: &Inbound) -> Delivered {
+        let parsed = mail::parse(&inbound.raw).map(|email| {
+            let reading = Reading::of_message(&email);
+            let original_id = if reading.forwarded {
+                email
+                    .attached
+                    .as_deref()
+                    .filter(|a| a.subject == reading.original.subject)
+                    .and_then(|a| a.message_id.clone())
+            } else {
+                email.message_id.clone()
+            };
+            Parsed {
+                email,
+                reading,
+                original_id,
+            }
+        });
+        let recipients = match (&parsed, inbound.envelope_recipients.is_empty()) {
+            (_, false) => inbound.envelope_recipients.clone(),
+            (Ok(p), true) => {
+                let e = &p.email;
+                let listed =
+                    e.to.iter()
+                        .chain(&e.cc)
+                        .chain(&e.bcc)
+                        .filter_map(|m| m.address.clone());
+                e.delivered_to.iter().cloned().chain(listed).collect()
+            }
+            (Err(_), true) => Vec::new(),
+        };
+        Delivered { parsed, recipients }
+    }
 }

@@ -11,7 +11,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::attribution::{Attribution, Staff, attribute};
-use super::{Inbound, Ingested, Outcome, Rejection, Settings, Summary};
+use super::{Delivered, Inbound, Ingested, Outcome, Parsed, Rejection, Settings, Summary};
 use crate::mail::address::domain_of;
 use crate::mail::{Mailbox, subject};
 use crate::tenant::{self, Tenant, is_free_mail};
@@ -107,7 +107,8 @@ pub(super) async fn ingest_one(
     now: DateTime<Utc>,
 ) -> Result<OneResult, sqlx::Error> {
     let mut tx = begin(pool).await?;
-    let result = ingest_in(&mut tx, &mut Context::default(), inbound, now).await?;
+    let delivered = Delivered::read(inbound);
+    let result = ingest_in(&mut tx, &mut Context::default(), inbound, &delivered, now).await?;
     tx.commit().await?;
     Ok(result)
 }
@@ -116,7 +117,7 @@ pub(super) async fn ingest_one(
 /// is stored whole, and a database failure rolls the batch back for a retry.
 pub(super) async fn ingest_batch(
     pool: &PgPool,
-    inbound: &[&Inbound],
+    inbound: &[(&Inbound, &Delivered)],
     now: DateTime<Utc>,
 ) -> Result<Vec<OneResult>, sqlx::Error> {
     // A bulk load grows the tables faster than autovacuum analyses them: fresh statistics
@@ -128,8 +129,8 @@ pub(super) async fn ingest_batch(
     let mut tx = pool.begin().await?;
     let mut context = Context::default();
     let mut results = Vec::with_capacity(inbound.len());
-    for message in inbound {
-        results.push(ingest_in(&mut tx, &mut context, message, now).await?);
+    for (message, delivered) in inbound {
+        results.push(ingest_in(&mut tx, &mut context, message, delivered, now).await?);
     }
     tx.commit().await?;
     Ok(results)
@@ -141,25 +142,14 @@ pub(super) async fn ingest_batch(
 pub(super) async fn partition_key(
     pool: &PgPool,
     tenants: &mut HashMap<String, Option<(Tenant, Staff)>>,
-    inbound: &Inbound,
+    delivered: &Delivered,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let Ok((email, reading, _)) = super::read(&inbound.raw) else {
+    let Ok(parsed) = &delivered.parsed else {
         return Ok(None);
     };
-    let recipients: Vec<String> = if inbound.envelope_recipients.is_empty() {
-        let listed = email
-            .to
-            .iter()
-            .chain(&email.cc)
-            .chain(&email.bcc)
-            .filter_map(|m| m.address.clone());
-        email.delivered_to.iter().cloned().chain(listed).collect()
-    } else {
-        inbound.envelope_recipients.clone()
-    };
-    for recipient in recipients {
-        if !tenants.contains_key(&recipient) {
-            let found = match tenant::find_by_recipient(pool, &recipient).await? {
+    for recipient in &delivered.recipients {
+        if !tenants.contains_key(recipient) {
+            let found = match tenant::find_by_recipient(pool, recipient).await? {
                 Some(t) => {
                     let employees = tenant::employees(pool, t.id).await?;
                     let staff = Staff::of(&t, employees.into_iter().map(|e| e.email));
@@ -169,18 +159,8 @@ pub(super) async fn partition_key(
             };
             tenants.insert(recipient.clone(), found);
         }
-        if let Some(Some((tenant, staff))) = tenants.get(&recipient) {
-            let o = &reading.original;
-            return Ok(attribute(
-                staff,
-                email.from.as_ref(),
-                reading.forwarded,
-                &o.from,
-                &o.to,
-                &o.cc,
-            )
-            .ok()
-            .map(|a| {
+        if let Some(Some((tenant, staff))) = tenants.get(recipient) {
+            return Ok(attribute_parsed(staff, parsed).ok().map(|a| {
                 lock_key(
                     tenant.id,
                     &customer_key(a.counterpart.address.as_deref().unwrap_or_default()),
@@ -191,15 +171,85 @@ pub(super) async fn partition_key(
     Ok(None)
 }
 
+fn attribute_parsed(staff: &Staff, parsed: &Parsed) -> Result<Attribution, Rejection> {
+    let o = &parsed.reading.original;
+    attribute(
+        staff,
+        parsed.email.from.as_ref(),
+        parsed.reading.forwarded,
+        &o.from,
+        &o.to,
+        &o.cc,
+    )
+}
+
+/// A message the rules let in, with what they found out on the way.
+struct Admitted<'a> {
+    tenant: Tenant,
+    parsed: &'a Parsed,
+    attribution: Attribution,
+    known_customer: Option<(Uuid, String)>,
+}
+
+/// The tenant, the checks and the attribution rules: either the message is admitted, or the
+/// rejection (with the tenant, when there is one).
+async fn admit<'a>(
+    tx: &mut Transaction<'_, Postgres>,
+    context: &mut Context,
+    inbound: &Inbound,
+    delivered: &'a Delivered,
+) -> Result<Result<Admitted<'a>, (Option<Tenant>, Rejection)>, sqlx::Error> {
+    let mut tenant = None;
+    for recipient in &delivered.recipients {
+        if let Some(found) = context.tenant_for(tx, recipient).await? {
+            tenant = Some(found);
+            break;
+        }
+    }
+    let Some(tenant) = tenant else {
+        return Ok(Err((None, Rejection::UnknownTenant)));
+    };
+    let parsed = match &delivered.parsed {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err((Some(tenant), Rejection::Malformed(error.to_string())))),
+    };
+    if !inbound.failed_verdicts.is_empty() {
+        let rejection = Rejection::FailedVerdict(inbound.failed_verdicts.join(", "));
+        return Ok(Err((Some(tenant), rejection)));
+    }
+    let staff = Staff::of(&tenant, context.staff(tx, tenant.id).await?.keys().cloned());
+    let attribution = match attribute_parsed(&staff, parsed) {
+        Ok(a) => a,
+        Err(rejection) => return Ok(Err((Some(tenant), rejection))),
+    };
+    let counterpart = attribution.counterpart.address.clone().unwrap_or_default();
+    context
+        .lock(tx, lock_key(tenant.id, &customer_key(&counterpart)))
+        .await?;
+    let known_customer = find_customer(tx, context, tenant.id, &counterpart).await?;
+    if attribution.direct_from_outside
+        && known_customer.is_none()
+        && let Err(rejection) = attribution.trusted_without_history(parsed.email.bulk)
+    {
+        return Ok(Err((Some(tenant), rejection)));
+    }
+    Ok(Ok(Admitted {
+        tenant,
+        parsed,
+        attribution,
+        known_customer,
+    }))
+}
+
 /// Ingests one message inside the given transaction (which it does not commit).
 async fn ingest_in(
     tx: &mut Transaction<'_, Postgres>,
     context: &mut Context,
     inbound: &Inbound,
+    delivered: &Delivered,
     now: DateTime<Utc>,
 ) -> Result<OneResult, sqlx::Error> {
-    let parsed = super::read(&inbound.raw);
-    let outer = parsed.as_ref().ok().map(|(email, _, _)| email);
+    let outer = delivered.parsed.as_ref().ok().map(|p| &p.email);
     let received = Received {
         inbound,
         now,
@@ -209,90 +259,27 @@ async fn ingest_in(
             .and_then(|m| m.address.clone()),
         subject: outer.and_then(|e| e.subject.clone()),
     };
-    let recipients: Vec<String> = if !inbound.envelope_recipients.is_empty() {
-        inbound.envelope_recipients.clone()
-    } else {
-        outer
-            .map(|e| {
-                let listed =
-                    e.to.iter()
-                        .chain(&e.cc)
-                        .chain(&e.bcc)
-                        .filter_map(|m| m.address.clone());
-                e.delivered_to.iter().cloned().chain(listed).collect()
-            })
-            .unwrap_or_default()
-    };
-
-    let mut tenant = None;
-    for recipient in &recipients {
-        if let Some(found) = context.tenant_for(tx, recipient).await? {
-            tenant = Some(found);
-            break;
-        }
-    }
-    let Some(tenant) = tenant else {
-        return finish(
-            tx,
-            &received,
-            None,
-            Outcome::Rejected(Rejection::UnknownTenant),
-            None,
-        )
-        .await;
-    };
-    let (email, reading, original_id) = match parsed {
-        Ok(parts) => parts,
-        Err(error) => {
-            let outcome = Outcome::Rejected(Rejection::Malformed(error.to_string()));
-            return finish(tx, &received, Some(&tenant), outcome, None).await;
-        }
-    };
-    if !inbound.failed_verdicts.is_empty() {
-        let outcome =
-            Outcome::Rejected(Rejection::FailedVerdict(inbound.failed_verdicts.join(", ")));
-        return finish(tx, &received, Some(&tenant), outcome, None).await;
-    }
-    let staff = Staff::of(&tenant, context.staff(tx, tenant.id).await?.keys().cloned());
-    let o = &reading.original;
-    let attribution = match attribute(
-        &staff,
-        email.from.as_ref(),
-        reading.forwarded,
-        &o.from,
-        &o.to,
-        &o.cc,
-    ) {
-        Ok(a) => a,
-        Err(rejection) => {
+    let Admitted {
+        tenant,
+        parsed,
+        attribution,
+        known_customer,
+    } = match admit(tx, context, inbound, delivered).await? {
+        Ok(admitted) => admitted,
+        Err((tenant, rejection)) => {
             return finish(
                 tx,
                 &received,
-                Some(&tenant),
+                tenant.as_ref(),
                 Outcome::Rejected(rejection),
                 None,
             )
             .await;
         }
     };
-    let counterpart = attribution.counterpart.address.clone().unwrap_or_default();
-    context
-        .lock(tx, lock_key(tenant.id, &customer_key(&counterpart)))
-        .await?;
-    let known_customer = find_customer(tx, context, tenant.id, &counterpart).await?;
-    if attribution.direct_from_outside
-        && known_customer.is_none()
-        && let Err(rejection) = attribution.trusted_without_history(email.bulk)
-    {
-        return finish(
-            tx,
-            &received,
-            Some(&tenant),
-            Outcome::Rejected(rejection),
-            None,
-        )
-        .await;
-    }
+    let (email, reading, original_id) =
+        (&parsed.email, &parsed.reading, parsed.original_id.clone());
+    let o = &reading.original;
 
     let timestamp = o.date.or(email.date).unwrap_or(now);
     let subject_normalized =
@@ -318,7 +305,7 @@ async fn ingest_in(
         forwarded_by: attribution.forwarded_by.clone(),
     };
 
-    let mut references: Vec<String> = email_references(&email, reading.forwarded);
+    let mut references: Vec<String> = email_references(email, reading.forwarded);
     references.dedup();
     let fields = InsertFields {
         subject: o.subject.clone(),

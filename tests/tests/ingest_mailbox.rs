@@ -365,9 +365,6 @@ async fn four_concurrent_tasks_and_bulk_ingestion_leave_the_rows_of_one_sequenti
     for task in tasks {
         task.await.expect("task");
     }
-    ingest::ingest_all(&pool, &[], now(), Settings::default())
-        .await
-        .expect("nothing");
     let concurrent = snapshot(&pool).await;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE \"{sequential_db}\""

@@ -2,8 +2,8 @@
 //!
 //! [`fragments`] splits a plain-text body into ordered fragments, each quoted, a signature,
 //! and/or hidden, with the semantics of GitHub's `email_reply_parser`: the body is read
-//! bottom-up; `>` lines, an `On … wrote:` header (even broken over lines) and what follows
-//! them are quoted; a block that starts with `-- `, `__`, `-Name` or `Sent from my …` is a
+//! bottom-up; `>` lines are quoted, and so are the header lines just above them (`On …
+//! wrote:`, even broken over lines, and Outlook's `From:`/`Sent:`/`To:`/`Subject:`); a block that starts with `-- `, `__`, `-Name` or `Sent from my …` is a
 //! signature; everything below the last visible fragment is hidden.
 //!
 //! [`strip_quotes`] is what Trellin stores: it first cuts the body at the first line that

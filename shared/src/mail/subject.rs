@@ -34,7 +34,12 @@ pub fn is_forward(subject: &str) -> bool {
 pub fn strip_forward_prefix(subject: &str) -> String {
     let mut rest = subject.trim();
     while let Some(m) = FORWARD.find(rest) {
+        // `[Fwd: x]`: a prefix that opened a bracket closes it at the end.
+        let opened = m.as_str().matches('[').count() > m.as_str().matches(']').count();
         rest = rest[m.end()..].trim_start();
+        if opened {
+            rest = rest.strip_suffix(']').unwrap_or(rest).trim_end();
+        }
     }
     rest.trim().to_owned()
 }
@@ -73,6 +78,14 @@ mod tests {
     fn stripping_a_forward_prefix_keeps_the_originals_reply_prefix() {
         assert_eq!(strip_forward_prefix("Fwd: Re: Budget"), "Re: Budget");
         assert_eq!(strip_forward_prefix("FW: Fwd: Budget "), "Budget");
+        assert_eq!(
+            strip_forward_prefix("[Fwd: Map of Argentina]"),
+            "Map of Argentina"
+        );
+        assert_eq!(
+            strip_forward_prefix("[ext] Fwd: [draft] plan"),
+            "[draft] plan"
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::PgPool;
-use trellin::ingest::{self, Inbound, Outcome, Settings, Source};
+use trellin::ingest::{self, Inbound, Outcome, Rejection, Settings, Source};
 
 /// What the handlers share: built once, before serving.
 #[derive(Clone)]
@@ -87,22 +87,15 @@ async fn inbound(
     .await
     {
         Ok(result) => {
-            let (status, email_id, reason) = match &result.outcome {
-                Outcome::Stored { email_id } => (StatusCode::OK, Some(*email_id), None),
-                Outcome::Duplicate { of } => {
-                    (StatusCode::OK, Some(*of), Some("duplicate".to_owned()))
-                }
-                Outcome::Rejected(r) if r.code() == "unauthorized" => {
-                    (StatusCode::UNAUTHORIZED, None, Some(r.to_string()))
-                }
-                Outcome::Rejected(r) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, None, Some(r.to_string()))
-                }
+            let status = match &result.outcome {
+                Outcome::Rejected(Rejection::Unauthorized) => StatusCode::UNAUTHORIZED,
+                Outcome::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Outcome::Stored { .. } | Outcome::Duplicate { .. } => StatusCode::OK,
             };
             let body = json!({
                 "outcome": result.outcome.as_str(),
-                "reason": reason,
-                "email_id": email_id,
+                "reason": result.outcome.reason(),
+                "email_id": result.outcome.email_id(),
                 "record_id": result.record_id,
                 "tenant": result.tenant,
             });

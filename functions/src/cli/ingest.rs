@@ -44,11 +44,7 @@ pub struct InboundArgs {
 
 /// One result as a JSON object.
 pub fn result_json(name: &str, r: &Ingested) -> serde_json::Value {
-    let (email_id, reason) = match &r.outcome {
-        Outcome::Stored { email_id } => (Some(*email_id), None),
-        Outcome::Duplicate { of } => (Some(*of), Some("duplicate".to_owned())),
-        Outcome::Rejected(rejection) => (None, Some(rejection.to_string())),
-    };
+    let (email_id, reason) = (r.outcome.email_id(), r.outcome.reason());
     let s = r.summary.as_ref();
     json!({
         "file": name,

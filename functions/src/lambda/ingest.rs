@@ -14,7 +14,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use trellin::config::Config;
-use trellin::ingest::{self, Inbound, Outcome, Rejection, Settings, Source};
+use trellin::ingest::{self, Inbound, Rejection, Settings, Source};
 
 /// Where raw messages are read from.
 pub trait RawMailStore: Send + Sync {
@@ -273,11 +273,7 @@ impl<S: RawMailStore> IngestFunction<S> {
                 }
                 Err(transient) => return Err(transient.into()),
             };
-            let reason = match &result.outcome {
-                Outcome::Rejected(r) => Some(r.to_string()),
-                Outcome::Duplicate { .. } => Some("duplicate".to_owned()),
-                Outcome::Stored { .. } => None,
-            };
+            let reason = result.outcome.reason();
             tracing::info!(%object, outcome = result.outcome.as_str(), reason = reason.as_deref(), "ingested");
             messages.push(ReportItem {
                 object,

@@ -90,6 +90,26 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The stored email: the new one, or the one a duplicate repeats.
+    pub fn email_id(&self) -> Option<Uuid> {
+        match self {
+            Outcome::Stored { email_id } => Some(*email_id),
+            Outcome::Duplicate { of } => Some(*of),
+            Outcome::Rejected(_) => None,
+        }
+    }
+
+    /// Why a message was not stored as new mail, as it is recorded.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Outcome::Stored { .. } => None,
+            Outcome::Duplicate { of } => Some(format!(
+                "duplicate: the same email is already stored ({of})"
+            )),
+            Outcome::Rejected(rejection) => Some(rejection.to_string()),
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Outcome::Stored { .. } => "stored",

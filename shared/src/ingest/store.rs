@@ -392,16 +392,7 @@ async fn finish(
     outcome: Outcome,
     summary: Option<Summary>,
 ) -> Result<OneResult, sqlx::Error> {
-    let (email_id, reason) = match &outcome {
-        Outcome::Stored { email_id } => (Some(*email_id), None),
-        Outcome::Duplicate { of } => (
-            Some(*of),
-            Some(format!(
-                "duplicate: the same email is already stored ({of})"
-            )),
-        ),
-        Outcome::Rejected(rejection) => (None, Some(rejection.to_string())),
-    };
+    let (email_id, reason) = (outcome.email_id(), outcome.reason());
     let size = i32::try_from(received.inbound.raw.len()).unwrap_or(i32::MAX);
     let record_id = sqlx::query_scalar!(
         r#"INSERT INTO inbound_messages

@@ -55,6 +55,11 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The analyzer this configuration chooses.
+    pub fn analyzer(&self) -> Result<crate::analysis::Analyzer, ConfigError> {
+        Ok(crate::analysis::Analyzer::default())
+    }
+
     /// Ingestion's settings from this configuration.
     pub fn ingest_settings(&self) -> crate::ingest::Settings {
         crate::ingest::Settings {

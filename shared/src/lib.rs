@@ -3,6 +3,7 @@
 //! Nothing here knows about Lambda, axum or serenity: entry points live in `functions/` and
 //! `bot/` and call into this crate.
 
+pub mod analysis;
 pub mod config;
 pub mod db;
 pub mod inbound;

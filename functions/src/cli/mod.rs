@@ -1,5 +1,6 @@
 //! The `trellin` command line: argument parsing and dispatch to one module per command.
 
+mod analyze;
 mod demo;
 mod files;
 mod ingest;
@@ -29,6 +30,11 @@ pub enum Command {
     /// recipients, subject, date (UTC) and body, the forwarder's note, and the body with
     /// quotes and signature stripped. Needs no database.
     Parse(parse::ParseArgs),
+    /// Analyse emails given as JSON Lines on standard input (`{"id", "subject", "body",
+    /// "from_role"?}`) and write one JSON line per email: sentiment, score, action_needed,
+    /// waiting_for, recommended_action, flagged, flag_reasons, summary, evidence. Needs no
+    /// database.
+    Analyze,
     /// Apply the database migrations (to DATABASE_URL, or the private cluster).
     Migrate,
     /// Manage the private PostgreSQL cluster used when DATABASE_URL is unset.
@@ -80,6 +86,7 @@ pub struct Io<'a> {
 pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<()> {
     match cli.command {
         Command::Parse(args) => parse::run(&args, io),
+        Command::Analyze => analyze::run(&config.analyzer()?, io).await,
         Command::Migrate => {
             let database = db::open(config)
                 .await

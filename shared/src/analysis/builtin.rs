@@ -1,0 +1,902 @@
+//! The built-in analyzer: deterministic, offline and fast.
+//!
+//! One pass of an Aho–Corasick automaton over the lower-cased email finds every phrase of the
+//! [lexicon](super::lexicon); rules on top of the matches decide:
+//! - **sentiment**: the sum of phrase weights, a negator up to two words before a phrase flips
+//!   it ("not happy", "without a hiccup"), an intensifier strengthens it, and after "but" /
+//!   "however" the rest of the sentence counts three times as much as what came before ("I
+//!   appreciate the effort, but …"). A number standing alone as a sentence ("Four.") is
+//!   disbelief. The subject counts half. The score is the sum squashed into [-1, 1] like
+//!   VADER's compound; ≥ 1 in raw weight is happy, ≤ -1 unhappy.
+//! - **action needed**: a request or question to the agency, an imperative opening a sentence,
+//!   a reported problem, or a complaint, unless the email says it needs nothing (no need to
+//!   reply, out of office). A plain go-ahead ("Approved as is", "Ship it") needs nothing.
+//! - **flag**: any risk phrase (cancel, refund, withheld payment, lawyers, going over the
+//!   contact's head, public complaint), not its look-alikes.
+//! - **summary**: the opening sentence of the new text and the most telling other one, in the
+//!   email's own words, at most 240 characters.
+//! - **waiting for**: the object of the main request ("Could you send the W-9?" → "the W-9"),
+//!   an answer to a question, or a fix for a reported problem.
+//! - **recommended action**: a next step from all of the above.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::lexicon::{
+    Cue, EMPHATIC_NUMBERS, FlagReason, GREETINGS, IMPERATIVES, PHRASES, SIGN_OFFS,
+};
+use super::{Analysis, Email, Role, Sentiment};
+
+/// The most a summary may hold, in characters.
+pub const SUMMARY_MAX: usize = 240;
+
+/// Raw weight at which an email is happy (or, negated, unhappy).
+const THRESHOLD: f32 = 1.0;
+
+/// What a flag adds to the sentiment of an email.
+const FLAG_WEIGHT: f32 = -2.0;
+
+struct Lexicon {
+    automaton: AhoCorasick,
+    cues: Vec<Cue>,
+}
+
+static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
+    let mut patterns = Vec::with_capacity(PHRASES.len() * 2);
+    let mut cues = Vec::with_capacity(PHRASES.len() * 2);
+    for (phrase, cue) in PHRASES {
+        patterns.push((*phrase).to_owned());
+        cues.push(*cue);
+        if phrase.contains('\'') {
+            patterns.push(phrase.replace('\'', "\u{2019}"));
+            cues.push(*cue);
+        }
+    }
+    let automaton = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .expect("the lexicon's phrases form a valid automaton");
+    Lexicon { automaton, cues }
+});
+
+/// The built-in analyzer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Builtin;
+
+impl Builtin {
+    pub fn analyze(&self, email: &Email<'_>) -> Analysis {
+        analyze(email)
+    }
+}
+
+/// One phrase found in the text.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    start: usize,
+    end: usize,
+    cue: Cue,
+}
+
+/// A sentence of the text: its byte range and what it holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sentence {
+    start: usize,
+    end: usize,
+    score: f32,
+    request: bool,
+    question: bool,
+    problem: bool,
+    flag: bool,
+    go_ahead: bool,
+    /// Part of the closing (sign-off line): counted for sentiment only.
+    closing: bool,
+}
+
+fn analyze(email: &Email<'_>) -> Analysis {
+    let body = email.body;
+    let (core_start, core_end, closing_end) = core(body);
+    let text = &body[..closing_end];
+    let lower = lower_same_length(text);
+    let sentences_ranges = sentences(text, core_start, closing_end, core_end);
+    let lexicon = &*LEXICON;
+
+    let mut hits: Vec<Hit> = Vec::with_capacity(32);
+    for m in lexicon.automaton.find_iter(&lower[core_start..]) {
+        let (start, end) = (m.start() + core_start, m.end() + core_start);
+        if is_word(&lower, start, end) {
+            hits.push(Hit {
+                start,
+                end,
+                cue: lexicon.cues[m.pattern().as_usize()],
+            });
+        }
+    }
+
+    let mut sentences: Vec<Sentence> = sentences_ranges;
+    let mut evidence_pos: Vec<(f32, usize, usize)> = Vec::new();
+    let mut flags: Vec<FlagReason> = Vec::new();
+    let mut weak_flags: Vec<FlagReason> = Vec::new();
+    let mut no_action = false;
+    let mut h = 0;
+    for sentence in sentences.iter_mut() {
+        let mut before = 0.0f32;
+        let mut after = 0.0f32;
+        let mut contrast = false;
+        let mut negator_end: Option<usize> = None;
+        let mut intensifier_end: Option<usize> = None;
+        let words = &lower[sentence.start..sentence.end];
+        if is_emphatic_number(words) {
+            before -= 2.0;
+            evidence_pos.push((-2.0, sentence.start, sentence.end));
+        }
+        while h < hits.len() && hits[h].start < sentence.end {
+            let hit = hits[h];
+            h += 1;
+            if hit.start < sentence.start {
+                continue;
+            }
+            let distance = |end: Option<usize>| {
+                end.filter(|e| *e <= hit.start)
+                    .map(|e| words_between(&lower[e..hit.start]))
+            };
+            let near = |end: Option<usize>| distance(end).is_some_and(|d| d <= 2);
+            let weight = match hit.cue {
+                Cue::Sentiment(w) => {
+                    let mut w = w;
+                    if near(intensifier_end) {
+                        w *= 1.3;
+                    }
+                    match distance(negator_end) {
+                        Some(0..=2) => w *= if w > 0.0 { -1.0 } else { -0.75 },
+                        // "don't need to be perfect": too far to flip, too near to count.
+                        Some(3..=4) => w = 0.0,
+                        _ => {}
+                    }
+                    Some(w)
+                }
+                Cue::Fixed(w) => Some(w),
+                Cue::Problem => {
+                    if !near(negator_end) {
+                        sentence.problem = true;
+                    }
+                    None
+                }
+                Cue::Negator => {
+                    negator_end = Some(hit.end);
+                    None
+                }
+                Cue::Intensifier => {
+                    intensifier_end = Some(hit.end);
+                    None
+                }
+                Cue::Contrast => {
+                    contrast = true;
+                    None
+                }
+                Cue::Request => {
+                    sentence.request = true;
+                    None
+                }
+                Cue::NoAction => {
+                    no_action = true;
+                    None
+                }
+                Cue::GoAhead => {
+                    sentence.go_ahead = true;
+                    None
+                }
+                Cue::Flag(reason) if !sentence.closing => {
+                    sentence.flag = true;
+                    if !flags.contains(&reason) {
+                        flags.push(reason);
+                    }
+                    evidence_pos.push((-4.0, hit.start, hit.end));
+                    None
+                }
+                Cue::Flag(_) | Cue::Inert => None,
+            };
+            if let Some(w) = weight {
+                if contrast {
+                    after += w;
+                } else {
+                    before += w;
+                }
+                evidence_pos.push((w, hit.start, hit.end));
+            }
+        }
+        sentence.score = if contrast {
+            before * 0.5 + after * 1.5
+        } else {
+            before
+        };
+        if !sentence.closing {
+            sentence.question = text[sentence.start..sentence.end]
+                .trim_end()
+                .ends_with(['?', '¿']);
+            if opens_with_imperative(words) {
+                sentence.request = true;
+            }
+        }
+        if words.contains("we pay for") || words.contains("we're paying for") {
+            weak_flags.push(FlagReason::Churn);
+        }
+    }
+
+    let subject = subject_score(email.subject);
+    // A risk the owner must see is seldom said in a good mood.
+    let risk = if flags.is_empty() { 0.0 } else { FLAG_WEIGHT };
+    let total: f32 = sentences.iter().map(|s| s.score).sum::<f32>() + subject * 0.5 + risk;
+    let mut sentiment = if total >= THRESHOLD {
+        Sentiment::Happy
+    } else if total <= -THRESHOLD {
+        Sentiment::Unhappy
+    } else {
+        Sentiment::Neutral
+    };
+    let staff = email.from_role == Role::Staff;
+    if sentiment == Sentiment::Unhappy && !staff {
+        for reason in weak_flags {
+            if !flags.contains(&reason) {
+                flags.push(reason);
+            }
+        }
+    }
+    if staff {
+        flags.clear();
+    }
+    let core_sentences = || sentences.iter().filter(|s| !s.closing);
+    let asks = core_sentences().any(|s| (s.request || s.question) && !s.go_ahead);
+    let problem = core_sentences().any(|s| s.problem);
+    let action_needed = !staff
+        && !no_action
+        && (asks || problem || sentiment == Sentiment::Unhappy || !flags.is_empty());
+    if staff && sentiment == Sentiment::Unhappy && total > -2.0 * THRESHOLD {
+        // Staff apologise and name problems; only a clearly negative email of theirs counts.
+        sentiment = Sentiment::Neutral;
+    }
+
+    let waiting_for = if action_needed {
+        waiting_for(text, &lower, &sentences, email.subject, problem)
+    } else {
+        None
+    };
+    let summary = summary(text, &sentences);
+    flags.sort();
+    let flag_reasons: Vec<String> = flags.iter().map(|f| f.as_str().to_owned()).collect();
+    let evidence = evidence(text, &mut evidence_pos, sentiment, !flags.is_empty());
+    let recommended_action = recommend(
+        sentiment,
+        action_needed,
+        &flags,
+        waiting_for.as_deref(),
+        problem,
+    );
+    Analysis {
+        sentiment,
+        score: squash(total),
+        evidence,
+        summary,
+        action_needed,
+        waiting_for,
+        recommended_action,
+        flagged: !flags.is_empty(),
+        flag_reasons,
+    }
+}
+
+/// VADER's normalisation of a raw sum into (-1, 1).
+fn squash(total: f32) -> f32 {
+    let x = total / (total * total + 15.0).sqrt();
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The sentiment weight of the subject, without reply or forward prefixes.
+fn subject_score(subject: &str) -> f32 {
+    let subject = crate::mail::subject::normalize(subject);
+    if subject.is_empty() {
+        return 0.0;
+    }
+    let lower = lower_same_length(&subject);
+    let lexicon = &*LEXICON;
+    let mut score = 0.0;
+    let mut negated = false;
+    for m in lexicon.automaton.find_iter(&lower) {
+        if !is_word(&lower, m.start(), m.end()) {
+            continue;
+        }
+        match lexicon.cues[m.pattern().as_usize()] {
+            Cue::Negator => negated = true,
+            Cue::Sentiment(w) => score += if negated { -w } else { w },
+            Cue::Fixed(w) => score += w,
+            _ => {}
+        }
+    }
+    score
+}
+
+/// Lower-cases without changing any character's byte length, so that offsets found in the
+/// lower-cased text hold in the original.
+fn lower_same_length(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+                _ => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\'' || c == '\u{2019}'
+}
+
+/// Whether a match stands as whole words: no letter glued to either end.
+fn is_word(text: &str, start: usize, end: usize) -> bool {
+    let first = text[start..end].chars().next();
+    let last = text[start..end].chars().next_back();
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let left = !first.is_some_and(char::is_alphanumeric) || !before.is_some_and(is_word_char);
+    let right = !last.is_some_and(char::is_alphanumeric) || !after.is_some_and(is_word_char);
+    left && right
+}
+
+fn words_between(text: &str) -> usize {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+        .count()
+}
+
+fn first_word(sentence: &str) -> &str {
+    sentence
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+}
+
+fn opens_with_imperative(lower_sentence: &str) -> bool {
+    let clauses = std::iter::once(lower_sentence)
+        .chain(lower_sentence.split(", but ").skip(1))
+        .chain(lower_sentence.split("; ").skip(1))
+        .chain(lower_sentence.split(": ").skip(1));
+    clauses
+        .map(first_word)
+        .any(|w| IMPERATIVES.contains(&w))
+}
+
+fn is_emphatic_number(lower_sentence: &str) -> bool {
+    let t = lower_sentence.trim().trim_end_matches(['.', '!']);
+    EMPHATIC_NUMBERS.contains(&t)
+}
+
+/// The part of the body that speaks: `(start, end, closing_end)`, where `start..end` is the
+/// text after a greeting line and before the sign-off, and `end..closing_end` the sign-off
+/// line itself (kept for sentiment: "Thank you all!"). What follows is signature.
+fn core(body: &str) -> (usize, usize, usize) {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        lines.push((offset, offset + line.len(), line.trim()));
+        offset += line.len();
+    }
+    let content: Vec<&(usize, usize, &str)> =
+        lines.iter().filter(|(_, _, l)| !l.is_empty()).collect();
+    let Some(first) = content.first() else {
+        return (0, 0, 0);
+    };
+    let mut start = first.0;
+    let mut index = 0;
+    if content.len() > 1 && is_greeting(first.2) {
+        start = content[1].0;
+        index = 1;
+    }
+    let mut end = body.len();
+    let mut closing_end = body.len();
+    for (i, line) in content.iter().enumerate().skip(index + 1) {
+        if is_sign_off(line.2) {
+            end = line.0;
+            closing_end = line.1;
+            break;
+        }
+        if is_name_line(line.2) {
+            end = line.0;
+            closing_end = line.0;
+            break;
+        }
+        let _ = i;
+    }
+    (start, end, closing_end.max(end))
+}
+
+fn is_greeting(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let words = line.split_whitespace().count();
+    let greets = GREETINGS.iter().any(|g| {
+        lower.starts_with(g)
+            && lower[g.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+    });
+    (greets && words <= 6 && !lower.contains(". "))
+        || (words <= 3 && (line.ends_with(',') || line.ends_with(" -") || line.ends_with(" –")))
+}
+
+fn is_sign_off(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let trimmed = lower.trim_end_matches([',', '.', '!', ' ']);
+    if trimmed.split_whitespace().count() > 5 {
+        return false;
+    }
+    SIGN_OFFS.iter().any(|s| {
+        trimmed == *s
+            || (trimmed.starts_with(s)
+                && trimmed[s.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == ',' || c == ' '))
+    })
+}
+
+/// A line that is only a name: "Jordan", "- Raymond", "J".
+fn is_name_line(line: &str) -> bool {
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .filter(|w| *w != "-" && *w != "–")
+        .collect();
+    !words.is_empty()
+        && words.len() <= 3
+        && !line.ends_with(['.', '?', '!', ':', ','])
+        && words.iter().all(|w| {
+            let w = w.trim_start_matches(['-', '–']);
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().all(|c| c.is_alphabetic() || c == '.' || c == '-')
+        })
+}
+
+/// Splits `start..closing_end` into sentences at `.`, `!`, `?` before a space, and at line
+/// ends; the part from `core_end` on is the closing.
+fn sentences(text: &str, start: usize, closing_end: usize, core_end: usize) -> Vec<Sentence> {
+    let mut out = Vec::with_capacity(16);
+    let mut begin = start;
+    let bytes = text.as_bytes();
+    let mut push = |from: usize, to: usize, out: &mut Vec<Sentence>| {
+        let piece = &text[from..to];
+        let lead = piece.len() - piece.trim_start().len();
+        let _ = lead;
+        let trail = piece.len() - piece.trim_end().len();
+        if lead + trail < piece.len() {
+            out.push(Sentence {
+                start: from + lead,
+                end: to - trail,
+                closing: from >= core_end,
+                ..Sentence::default()
+            });
+        }
+    };
+    let mut i = start;
+    while i < closing_end {
+        let b = bytes[i];
+        let boundary = match b {
+            b'\n' => Some(i + 1),
+            b'.' if is_abbreviation(&text[begin..i]) => None,
+            b'.' | b'!' | b'?' => {
+                let next = bytes.get(i + 1).copied();
+                match next {
+                    Some(b' ' | b'\n' | b'\r' | b'\t') | None => Some(i + 1),
+                    Some(b'.' | b'!' | b'?') => None,
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let at_closing = i + 1 == core_end && core_end > begin;
+        if let Some(cut) = boundary {
+            let cut = cut.min(closing_end);
+            push(begin, cut, &mut out);
+            begin = cut;
+        } else if at_closing {
+            push(begin, core_end, &mut out);
+            begin = core_end;
+        }
+        i += 1;
+    }
+    if begin < closing_end {
+        push(begin, closing_end, &mut out);
+    }
+    out
+}
+
+/// Whether the word before a full stop is an abbreviation ("Dr.", "e.g."), not a sentence end.
+fn is_abbreviation(before: &str) -> bool {
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or_default();
+    matches!(
+        word,
+        "Dr" | "Mr" | "Ms" | "Mrs" | "St" | "Mt" | "vs" | "e.g" | "i.e" | "etc" | "approx" | "No"
+            | "no" | "Inc" | "Ltd" | "Co" | "Jr" | "Sr" | "Prof"
+    ) || (word.len() == 1 && word.chars().all(|c| c.is_ascii_uppercase()))
+}
+
+/// Sentences that open pleasantly and say nothing.
+fn is_pleasantry(lower: &str) -> bool {
+    ["hope you", "hope your", "i hope", "hope all", "happy friday", "happy monday"]
+        .iter()
+        .any(|p| lower.trim_start().starts_with(p))
+}
+
+fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut = String::new();
+    for word in text.split(' ') {
+        if cut.chars().count() + word.chars().count() + 2 > max {
+            break;
+        }
+        if !cut.is_empty() {
+            cut.push(' ');
+        }
+        cut.push_str(word);
+    }
+    let cut = cut.trim_end_matches([',', ';', ':', ' ']);
+    format!("{cut}…")
+}
+
+fn summary(text: &str, sentences: &[Sentence]) -> String {
+    let core: Vec<&Sentence> = sentences
+        .iter()
+        .filter(|s| !s.closing && !is_pleasantry(&text[s.start..s.end].to_lowercase()))
+        .filter(|s| text[s.start..s.end].chars().any(char::is_alphanumeric))
+        .collect();
+    let Some(first) = core.first() else {
+        return String::new();
+    };
+    let weight = |s: &Sentence| {
+        s.score.abs()
+            + if s.request || s.question { 2.0 } else { 0.0 }
+            + if s.flag { 4.0 } else { 0.0 }
+            + if s.problem { 1.0 } else { 0.0 }
+    };
+    let lead = collapse(&text[first.start..first.end]);
+    let best = core
+        .iter()
+        .skip(1)
+        .filter(|s| weight(s) > 0.0)
+        .max_by(|a, b| weight(a).total_cmp(&weight(b)));
+    let joined = match best {
+        Some(best) => {
+            let other = collapse(&text[best.start..best.end]);
+            let both = format!("{lead} {other}");
+            if both.chars().count() <= SUMMARY_MAX {
+                both
+            } else if weight(best) > weight(first) + 2.0 {
+                other
+            } else {
+                lead
+            }
+        }
+        None => lead,
+    };
+    truncate(&joined, SUMMARY_MAX)
+}
+
+/// What the customer waits for: the object of the main request, an answer to a question, a
+/// fix for a reported problem.
+fn waiting_for(
+    text: &str,
+    lower: &str,
+    sentences: &[Sentence],
+    subject: &str,
+    problem: bool,
+) -> Option<String> {
+    let core = || sentences.iter().filter(|s| !s.closing && !s.go_ahead);
+    let request = core()
+        .filter(|s| s.request || s.question)
+        .max_by(|a, b| {
+            let rank = |s: &Sentence| (s.request as u8) * 2 + (s.question as u8);
+            rank(a).cmp(&rank(b)).then(b.start.cmp(&a.start))
+        });
+    if let Some(s) = request {
+        let original = &text[s.start..s.end];
+        let low = &lower[s.start..s.end];
+        let topic = crate::mail::subject::normalize(subject);
+        let topic = topic.trim_end_matches(['?', '!', '.']).to_owned();
+        let object = request_object(original, low).or_else(|| {
+            opens_with_imperative(low).then(|| {
+                let trimmed = original.trim_start_matches(|c: char| !c.is_alphanumeric());
+                let object = trimmed
+                    .split_once(' ')
+                    .map_or("", |(_, rest)| rest)
+                    .trim_end_matches(['.', '!']);
+                collapse(object.split(", ").next().unwrap_or_default())
+            })
+        });
+        match object {
+            Some(object) if !is_vague_object(&object) || topic.is_empty() => {
+                return Some(object);
+            }
+            _ if s.request && !topic.is_empty() => return Some(topic),
+            _ if s.question => {
+                return Some(format!("an answer: {}", truncate(&collapse(original), 100)));
+            }
+            _ => {}
+        }
+    }
+    if problem {
+        let topic = crate::mail::subject::normalize(subject);
+        if !topic.is_empty() {
+            return Some(format!("fix for {}", lower_first(&topic)));
+        }
+    }
+    None
+}
+
+/// "it as an SVG", "one", "a look": the thing is named elsewhere (the subject names it
+/// better).
+fn is_vague_object(object: &str) -> bool {
+    let lower = object.to_lowercase();
+    let first = lower.split_whitespace().next().unwrap_or_default();
+    lower.split_whitespace().count() < 2
+        || [
+            "it", "one", "them", "these", "this", "that", "those", "if", "whatever", "look",
+            "taking", "check", "where", "what",
+        ]
+        .contains(&first)
+        || lower.starts_with("a look")
+        || lower.starts_with("have a look")
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.clone().next()) {
+        (Some(c), Some(n)) if c.is_uppercase() && !n.is_uppercase() => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// "Could you send us the W-9?" → "the W-9"; "What's the ETA on a staging link?" → "a staging
+/// link"; "Please add them to the events page." → "add them to the events page".
+fn request_object(original: &str, lower: &str) -> Option<String> {
+    const ABOUT: &[&str] = &[
+        "eta on ",
+        "status of ",
+        "update on ",
+        "check in on ",
+        "checking in on ",
+        "news on ",
+    ];
+    const ASKS: &[&str] = &[
+        "could you please ",
+        "can you please ",
+        "could you also ",
+        "can you also ",
+        "would you mind ",
+        "could you ",
+        "can you ",
+        "would you ",
+        "will you ",
+        "can we have ",
+        "could we have ",
+        "can we get ",
+        "could we get ",
+        "can we ",
+        "could we ",
+        "please ",
+        "i still want ",
+        "i need to know ",
+        "i need to ",
+        "i'd like ",
+        "we'd like ",
+        "i need ",
+        "we need ",
+        "let me know ",
+        "let us know ",
+    ];
+    let (at, len) = ABOUT
+        .iter()
+        .chain(ASKS)
+        .find_map(|p| lower.find(p).map(|i| (i, p.len())))?;
+    let mut rest = &original[at + len..];
+    for filler in [
+        "let me know ",
+        "let us know ",
+        "also ", "just ", "send over ", "send me ", "send us ", "send ", "get us ", "have ",
+        "give us ", "give me ", "provide ", "share ",
+    ] {
+        if rest.len() >= filler.len() && rest[..filler.len()].eq_ignore_ascii_case(filler) {
+            rest = &rest[filler.len()..];
+        }
+    }
+    let stop = [
+        "?", ". ", ", so ", " so that ", " because ", " before ", " by ", "; ", " when you ",
+        " whenever ", " if ",
+    ]
+    .iter()
+    .filter_map(|s| rest.find(s))
+    .min()
+    .unwrap_or(rest.len());
+    let object = collapse(rest[..stop].trim_end_matches(['.', '!', '?', ',', ' ']));
+    if object.split_whitespace().count() < 1 || object.len() < 3 {
+        return None;
+    }
+    Some(truncate(&object, 100))
+}
+
+fn evidence(
+    text: &str,
+    found: &mut [(f32, usize, usize)],
+    sentiment: Sentiment,
+    flagged: bool,
+) -> Vec<String> {
+    found.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1)));
+    let mut out: Vec<String> = Vec::new();
+    for &(w, start, end) in found.iter() {
+        let counts = match sentiment {
+            Sentiment::Happy => w > 0.0,
+            Sentiment::Unhappy => w < 0.0,
+            Sentiment::Neutral => true,
+        } || (flagged && w == -4.0);
+        let phrase = collapse(&text[start..end]);
+        if counts && !out.contains(&phrase) {
+            out.push(phrase);
+        }
+        if out.len() == 6 {
+            break;
+        }
+    }
+    out
+}
+
+fn recommend(
+    sentiment: Sentiment,
+    action_needed: bool,
+    flags: &[FlagReason],
+    waiting_for: Option<&str>,
+    problem: bool,
+) -> String {
+    if let Some(first) = flags.first() {
+        let reasons: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
+        let step = match first {
+            FlagReason::Churn => "call the customer today to hear what would keep them",
+            FlagReason::Refund | FlagReason::Payment => {
+                "review the account and answer the money question in writing today"
+            }
+            FlagReason::Legal => "bring in the owner before replying; keep the reply factual",
+            FlagReason::Escalation => "have the owner reply personally today with a plan",
+            FlagReason::Public => "call the customer today and fix the cause first",
+        };
+        return format!("Owner attention ({}): {step}.", reasons.join(", "));
+    }
+    match (sentiment, action_needed, waiting_for) {
+        (Sentiment::Unhappy, _, Some(what)) => {
+            format!("Acknowledge the frustration and reply today: {what} (or a firm date).")
+        }
+        (Sentiment::Unhappy, _, None) => {
+            "Acknowledge the complaint today and say what will change.".to_owned()
+        }
+        (_, true, Some(what)) if problem => {
+            format!("Investigate, then reply with what was found and a date for: {what}.")
+        }
+        (_, true, Some(what)) => format!("Reply today: {what} (or a date for it)."),
+        (_, true, None) => "Reply to confirm and do what is asked.".to_owned(),
+        (Sentiment::Happy, false, _) => {
+            "No reply needed; share the praise with the team.".to_owned()
+        }
+        _ => "No action needed.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(subject: &'static str, body: &'static str) -> Analysis {
+        Builtin.analyze(&Email {
+            subject,
+            body,
+            from_role: Role::Customer,
+        })
+    }
+
+    #[test]
+    fn a_negated_complaint_is_praise() {
+        let a = customer("Re: Report", "Not bad at all. No complaints from the team.");
+        assert_eq!(a.sentiment, Sentiment::Happy, "{a:?}");
+    }
+
+    #[test]
+    fn negated_praise_is_a_complaint_that_needs_action() {
+        let a = customer("Re: Launch", "Honestly not happy with how the launch went.");
+        assert_eq!(a.sentiment, Sentiment::Unhappy);
+        assert!(a.action_needed);
+    }
+
+    #[test]
+    fn a_polite_complaint_after_thanks_is_unhappy() {
+        let a = customer(
+            "Re: Designs",
+            "Thanks for the revisions. I appreciate the effort, but the brief was clear about not using blue, and every option is blue.",
+        );
+        assert_eq!(a.sentiment, Sentiment::Unhappy, "{a:?}");
+    }
+
+    #[test]
+    fn sarcasm_reads_as_displeasure() {
+        let a = customer("Re: Fix", "Great, just great. The fix took the site down for an hour.");
+        assert_eq!(a.sentiment, Sentiment::Unhappy);
+    }
+
+    #[test]
+    fn a_threat_to_leave_is_flagged_and_a_meeting_cancellation_is_not() {
+        let a = customer("Re: Pricing", "We'll be getting quotes from other agencies.");
+        assert!(a.flagged);
+        assert_eq!(a.flag_reasons, ["churn risk"]);
+        let b = customer("Tomorrow", "Can we cancel tomorrow's meeting? Something came up.");
+        assert!(!b.flagged);
+        assert!(b.action_needed);
+    }
+
+    #[test]
+    fn german_french_and_spanish_complaints_are_read() {
+        for body in [
+            "Wir sind sehr enttäuscht. Die Seite funktioniert schon wieder nicht.",
+            "Nous sommes très déçus, le site ne fonctionne toujours pas.",
+            "Estamos muy decepcionados, la web no funciona otra vez.",
+        ] {
+            let a = Builtin.analyze(&Email {
+                subject: "Website",
+                body,
+                from_role: Role::Customer,
+            });
+            assert_eq!(a.sentiment, Sentiment::Unhappy, "{body}");
+            assert!(a.action_needed, "{body}");
+        }
+    }
+
+    #[test]
+    fn the_summary_keeps_to_240_characters_of_the_emails_own_words() {
+        let body = "Hi Sam,\n\nThe new site is live and the phones have not stopped ringing since nine this morning, which is more than we ever hoped for when we started this project back in the spring with a very small budget and a lot of doubts about the whole thing. Could you send the invoice for the final milestone to accounts so that we can pay it before the end of the month?\n\nThanks,\nDana\nDana Reyes | Operations";
+        let a = customer("Launch", body);
+        assert!(a.summary.chars().count() <= SUMMARY_MAX, "{}", a.summary);
+        assert!(a.summary.starts_with("The new site is live"), "{}", a.summary);
+        assert!(!a.summary.contains("Dana Reyes"));
+        assert_eq!(
+            a.waiting_for.as_deref(),
+            Some("the invoice for the final milestone to accounts")
+        );
+    }
+
+    #[test]
+    fn venting_that_asks_for_no_reply_needs_no_action() {
+        let a = customer(
+            "Re: PMs",
+            "Three project managers in four months is exhausting.\n\nNo need to reply, I just needed to say it.",
+        );
+        assert_eq!(a.sentiment, Sentiment::Unhappy);
+        assert!(!a.action_needed);
+    }
+}

@@ -1,0 +1,88 @@
+//! Analysis: what an email says — sentiment, summary, whether the agency must act, what the
+//! customer waits for, the next step, and whether the owner should see it today.
+//!
+//! Two analyzers share one output: the [built-in](builtin) one (deterministic, offline, the
+//! default) and an [LLM](llm) one over an OpenAI-compatible API, which falls back to the
+//! built-in one on any failure. [`tasks`] finds promises and requests with due dates, and
+//! [`follow`] derives customer health and tasks from the analysed emails.
+
+pub mod builtin;
+pub mod lexicon;
+
+use serde::{Deserialize, Serialize};
+
+pub use builtin::Builtin;
+
+/// The customer's attitude toward the agency, its work or the relationship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sentiment {
+    Happy,
+    Neutral,
+    Unhappy,
+}
+
+impl Sentiment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sentiment::Happy => "happy",
+            Sentiment::Neutral => "neutral",
+            Sentiment::Unhappy => "unhappy",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Sentiment> {
+        match text {
+            "happy" => Some(Sentiment::Happy),
+            "neutral" => Some(Sentiment::Neutral),
+            "unhappy" => Some(Sentiment::Unhappy),
+            _ => None,
+        }
+    }
+}
+
+/// Who wrote the email: a customer, or the agency's staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Customer,
+    Staff,
+}
+
+/// The text an analyzer reads: the subject and the new text of the body (no quoted history).
+#[derive(Debug, Clone, Copy)]
+pub struct Email<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub from_role: Role,
+}
+
+/// What an analyzer says about one email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub sentiment: Sentiment,
+    /// In [-1, 1]: negative is displeasure.
+    pub score: f32,
+    /// The phrases that decided the sentiment and the flag, as written.
+    pub evidence: Vec<String>,
+    /// One or two sentences of the email's own words, at most 240 characters.
+    pub summary: String,
+    pub action_needed: bool,
+    pub waiting_for: Option<String>,
+    pub recommended_action: String,
+    pub flagged: bool,
+    pub flag_reasons: Vec<String>,
+}
+
+/// The analyzer configuration chose.
+#[derive(Debug, Clone, Default)]
+pub enum Analyzer {
+    #[default]
+    Builtin,
+}
+impl Analyzer {
+    pub async fn analyze(&self, email: &Email<'_>) -> Analysis {
+        Builtin.analyze(email)
+    }
+}

@@ -82,7 +82,7 @@ async fn inbound(
         &message,
         bearer(&headers),
         Utc::now(),
-        state.settings,
+        &state.settings,
     )
     .await
     {

@@ -142,7 +142,7 @@ async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(
 
 async fn deliver(state: &AppState, raw: Vec<u8>, recipients: Vec<String>) -> String {
     let message = Inbound::new(raw, Source::Smtp, recipients);
-    match ingest::ingest(&state.pool, &message, Utc::now(), state.settings).await {
+    match ingest::ingest(&state.pool, &message, Utc::now(), &state.settings).await {
         Ok(result) => match result.outcome {
             Outcome::Stored { email_id } => format!("250 stored as {email_id}\r\n"),
             Outcome::Duplicate { of } => format!("250 duplicate of {of}\r\n"),

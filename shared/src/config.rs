@@ -24,6 +24,13 @@ pub struct Config {
     /// Path-style S3 addressing: on when `AWS_ENDPOINT_URL` points at a local stand-in, or
     /// when `TRELLIN_S3_PATH_STYLE=true`.
     pub s3_path_style: bool,
+    /// `TRELLIN_ANALYZER=llm` with `TRELLIN_LLM_MODEL`, `TRELLIN_LLM_BASE_URL` (default
+    /// OpenAI's), `TRELLIN_LLM_API_KEY`, `TRELLIN_LLM_TIMEOUT_SECS` (20) and
+    /// `TRELLIN_LLM_RETRIES` (2); `None` is the built-in analyzer.
+    pub llm: Option<crate::analysis::LlmSettings>,
+    /// `TRELLIN_NOW`: the current time for every command that depends on it (RFC 3339, or a
+    /// date meaning noon UTC of that day), for reproducible results.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The inbound domain when none is configured.
@@ -40,6 +47,8 @@ impl Default for Config {
             inbound_bucket: None,
             inbound_prefix: "inbound/".to_owned(),
             s3_path_style: false,
+            llm: None,
+            now: None,
         }
     }
 }
@@ -52,12 +61,32 @@ pub enum ConfigError {
     NoDataDir,
     #[error("{name} must be a whole number, not {value:?}")]
     NotANumber { name: &'static str, value: String },
+    #[error("TRELLIN_ANALYZER must be builtin or llm, not {0:?}")]
+    UnknownAnalyzer(String),
+    #[error("TRELLIN_ANALYZER=llm needs TRELLIN_LLM_MODEL")]
+    NoModel,
+    #[error("TRELLIN_NOW must be an RFC 3339 time or a YYYY-MM-DD date, not {0:?}")]
+    BadNow(String),
+}
+
+/// Reads `TRELLIN_NOW` / `--now`: an RFC 3339 time, or a date (noon UTC of that day, which is
+/// the same calendar day in every zone from UTC-11 to UTC+11).
+pub fn parse_now(text: &str) -> Result<chrono::DateTime<chrono::Utc>, ConfigError> {
+    let text = text.trim();
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .map(|at| at.and_utc())
+        .ok_or_else(|| ConfigError::BadNow(text.to_owned()))
 }
 
 impl Config {
-    /// The analyzer this configuration chooses.
-    pub fn analyzer(&self) -> Result<crate::analysis::Analyzer, ConfigError> {
-        Ok(crate::analysis::Analyzer::default())
+    /// The analyzer this configuration chooses: the LLM one when `TRELLIN_ANALYZER=llm`.
+    pub fn analyzer(&self) -> crate::analysis::Analyzer {
+        crate::analysis::Analyzer::from_settings(self.llm.as_ref())
     }
 
     /// Ingestion's settings from this configuration.
@@ -65,6 +94,7 @@ impl Config {
         crate::ingest::Settings {
             responsive_within_minutes: i32::try_from(self.responsive_hours.saturating_mul(60))
                 .unwrap_or(i32::MAX),
+            analyzer: std::sync::Arc::new(self.analyzer()),
         }
     }
 
@@ -105,7 +135,35 @@ impl Config {
             })?,
             None => 24,
         };
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match text(name)? {
+                Some(value) => value
+                    .trim()
+                    .parse()
+                    .map_err(|_| ConfigError::NotANumber { name, value }),
+                None => Ok(default),
+            }
+        };
+        let llm = match text("TRELLIN_ANALYZER")?.map(|a| a.trim().to_lowercase()) {
+            None => None,
+            Some(a) if a == "builtin" => None,
+            Some(a) if a == "llm" => {
+                let model = text("TRELLIN_LLM_MODEL")?.ok_or(ConfigError::NoModel)?;
+                let base = text("TRELLIN_LLM_BASE_URL")?
+                    .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+                let mut settings = crate::analysis::LlmSettings::new(base, model);
+                settings.api_key = text("TRELLIN_LLM_API_KEY")?;
+                settings.timeout =
+                    std::time::Duration::from_secs(number("TRELLIN_LLM_TIMEOUT_SECS", 20)?);
+                settings.retries = u32::try_from(number("TRELLIN_LLM_RETRIES", 2)?).unwrap_or(2);
+                Some(settings)
+            }
+            Some(other) => return Err(ConfigError::UnknownAnalyzer(other)),
+        };
+        let now = text("TRELLIN_NOW")?.map(|t| parse_now(&t)).transpose()?;
         Ok(Config {
+            llm,
+            now,
             database_url: text("DATABASE_URL")?,
             data_dir,
             pg_bin: get("TRELLIN_PG_BIN")

@@ -90,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let results =
-        ingest::ingest_all(&pool, &batch, chrono::Utc::now(), Settings::default()).await?;
+        ingest::ingest_all(&pool, &batch, chrono::Utc::now(), &Settings::default()).await?;
     let elapsed = started.elapsed();
     let stored = results
         .iter()

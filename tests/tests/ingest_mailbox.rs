@@ -91,7 +91,7 @@ async fn ingesting_the_sample_mailbox_reproduces_its_truth(pool: PgPool) {
     setup_tenant(&pool).await;
     let files = messages();
     let inbound: Vec<_> = files.iter().map(|(_, m)| m.clone()).collect();
-    let results = ingest::ingest_all(&pool, &inbound, now(), Settings::default())
+    let results = ingest::ingest_all(&pool, &inbound, now(), &Settings::default())
         .await
         .expect("ingested");
     assert_eq!(results.len(), 61);
@@ -261,7 +261,7 @@ async fn ingesting_the_sample_mailbox_reproduces_its_truth(pool: PgPool) {
 
     // A second run changes no row.
     let before = snapshot(&pool).await;
-    let again = ingest::ingest_all(&pool, &inbound, now(), Settings::default())
+    let again = ingest::ingest_all(&pool, &inbound, now(), &Settings::default())
         .await
         .expect("ingested again");
     assert!(
@@ -288,7 +288,7 @@ async fn a_message_delivered_three_times_is_stored_once(pool: PgPool) {
     let mut outcomes = Vec::new();
     for _ in 0..3 {
         outcomes.push(
-            ingest::ingest(&pool, &message, now(), Settings::default())
+            ingest::ingest(&pool, &message, now(), &Settings::default())
                 .await
                 .expect("ingested")
                 .outcome,
@@ -342,7 +342,7 @@ async fn four_concurrent_tasks_and_bulk_ingestion_leave_the_rows_of_one_sequenti
     setup_tenant(&seq_pool).await;
     let inbound: Vec<_> = messages().into_iter().map(|(_, m)| m).collect();
     for message in &inbound {
-        ingest::ingest(&seq_pool, message, now(), Settings::default())
+        ingest::ingest(&seq_pool, message, now(), &Settings::default())
             .await
             .expect("sequential");
     }
@@ -356,7 +356,7 @@ async fn four_concurrent_tasks_and_bulk_ingestion_leave_the_rows_of_one_sequenti
         let mine: Vec<_> = inbound.iter().skip(task).step_by(4).cloned().collect();
         tasks.push(tokio::spawn(async move {
             for message in mine {
-                ingest::ingest(&pool, &message, now(), Settings::default())
+                ingest::ingest(&pool, &message, now(), &Settings::default())
                     .await
                     .expect("ingested");
             }

@@ -81,7 +81,7 @@ pub async fn run(config: &Config, mailbox: Option<PathBuf>, io: &mut Io<'_>) -> 
         .iter()
         .map(|f| Inbound::new(f.raw.clone(), Source::File, envelope.clone()))
         .collect();
-    let results = ingest::ingest_all(&pool, &batch, Utc::now(), config.ingest_settings()).await?;
+    let results = ingest::ingest_all(&pool, &batch, Utc::now(), &config.ingest_settings()).await?;
     for (file, result) in files.iter().zip(&results) {
         let name = file.name.rsplit('/').next().unwrap_or(&file.name);
         writeln!(io.stdout, "{}", result_line(name, result))?;

@@ -99,7 +99,7 @@ pub async fn run(args: IngestArgs, config: &Config, io: &mut Io<'_>) -> anyhow::
         .iter()
         .map(|f| Inbound::new(f.raw.clone(), Source::File, envelope.clone()))
         .collect();
-    let results = ingest::ingest_all(&pool, &batch, Utc::now(), config.ingest_settings()).await?;
+    let results = ingest::ingest_all(&pool, &batch, Utc::now(), &config.ingest_settings()).await?;
     let mut counts = [0usize; 3];
     for (file, result) in files.iter().zip(&results) {
         counts[match result.outcome {

@@ -86,7 +86,7 @@ pub struct Io<'a> {
 pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<()> {
     match cli.command {
         Command::Parse(args) => parse::run(&args, io),
-        Command::Analyze => analyze::run(&config.analyzer()?, io).await,
+        Command::Analyze => analyze::run(&config.analyzer(), io).await,
         Command::Migrate => {
             let database = db::open(config)
                 .await

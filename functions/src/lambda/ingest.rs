@@ -265,7 +265,7 @@ impl<S: RawMailStore> IngestFunction<S> {
             let result = match self.store.get(&job.bucket, &job.key).await {
                 Ok(raw) => {
                     inbound.raw = raw;
-                    ingest::ingest(&self.pool, &inbound, now, self.settings).await?
+                    ingest::ingest(&self.pool, &inbound, now, &self.settings).await?
                 }
                 Err(missing @ FetchError::Missing { .. }) => {
                     let rejection = Rejection::Malformed(missing.to_string());

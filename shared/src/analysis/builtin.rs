@@ -285,6 +285,16 @@ fn analyze(email: &Email<'_>) -> Analysis {
     }
 }
 
+/// The sentences of an email's new text, without greeting, sign-off and signature.
+pub(crate) fn core_sentences(body: &str) -> Vec<&str> {
+    let (start, end, closing_end) = core(body);
+    sentences(&body[..closing_end], start, closing_end, end)
+        .into_iter()
+        .filter(|s| !s.closing)
+        .map(|s| &body[s.start..s.end])
+        .collect()
+}
+
 /// VADER's normalisation of a raw sum into (-1, 1).
 fn squash(total: f32) -> f32 {
     let x = total / (total * total + 15.0).sqrt();
@@ -468,7 +478,7 @@ fn sentences(text: &str, start: usize, closing_end: usize, core_end: usize) -> V
     let mut out = Vec::with_capacity(16);
     let mut begin = start;
     let bytes = text.as_bytes();
-    let mut push = |from: usize, to: usize, out: &mut Vec<Sentence>| {
+    let push = |from: usize, to: usize, out: &mut Vec<Sentence>| {
         let piece = &text[from..to];
         let lead = piece.len() - piece.trim_start().len();
         let _ = lead;

@@ -7,11 +7,17 @@
 //! [`follow`] derives customer health and tasks from the analysed emails.
 
 pub mod builtin;
+pub mod due;
+pub mod follow;
 pub mod lexicon;
+pub mod llm;
+pub mod store;
+pub mod tasks;
 
 use serde::{Deserialize, Serialize};
 
 pub use builtin::Builtin;
+pub use llm::{Llm, LlmSettings};
 
 /// The customer's attitude toward the agency, its work or the relationship.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -76,13 +82,40 @@ pub struct Analysis {
 }
 
 /// The analyzer configuration chose.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub enum Analyzer {
-    #[default]
-    Builtin,
+    Builtin(Builtin),
+    Llm(Llm),
 }
+
+impl Default for Analyzer {
+    fn default() -> Analyzer {
+        Analyzer::Builtin(Builtin)
+    }
+}
+
 impl Analyzer {
+    /// The analyzer the settings describe: the LLM one when a model is configured.
+    pub fn from_settings(llm: Option<&LlmSettings>) -> Analyzer {
+        match llm {
+            Some(settings) => Analyzer::Llm(Llm::new(settings.clone())),
+            None => Analyzer::Builtin(Builtin),
+        }
+    }
+
+    /// Analyses one email. Never fails: the LLM analyzer falls back to the built-in one.
     pub async fn analyze(&self, email: &Email<'_>) -> Analysis {
-        Builtin.analyze(email)
+        match self {
+            Analyzer::Builtin(builtin) => builtin.analyze(email),
+            Analyzer::Llm(llm) => llm.analyze(email).await,
+        }
+    }
+
+    /// The name recorded with each insight.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Analyzer::Builtin(_) => "builtin",
+            Analyzer::Llm(_) => "llm",
+        }
     }
 }

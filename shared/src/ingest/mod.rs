@@ -67,16 +67,19 @@ impl Inbound {
 }
 
 /// Settings of ingestion.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// A reply within this many minutes counts toward responsiveness.
     pub responsive_within_minutes: i32,
+    /// Analyses each stored email in the transaction that stores it.
+    pub analyzer: std::sync::Arc<crate::analysis::Analyzer>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             responsive_within_minutes: 24 * 60,
+            analyzer: std::sync::Arc::new(crate::analysis::Analyzer::default()),
         }
     }
 }
@@ -159,11 +162,12 @@ pub async fn ingest(
     pool: &PgPool,
     inbound: &Inbound,
     now: DateTime<Utc>,
-    settings: Settings,
+    settings: &Settings,
 ) -> Result<Ingested, IngestError> {
-    let result = store::ingest_one(pool, inbound, now).await?;
+    let result = store::ingest_one(pool, inbound, now, settings).await?;
     if let Some(tenant) = result.tenant_id {
         store::refresh_employee_stats(pool, tenant, settings).await?;
+        crate::analysis::follow::refresh_task_state_at(pool, tenant, now).await?;
     }
     Ok(result.ingested)
 }
@@ -183,7 +187,7 @@ pub async fn ingest_all(
     pool: &PgPool,
     inbound: &[Inbound],
     now: DateTime<Utc>,
-    settings: Settings,
+    settings: &Settings,
 ) -> Result<Vec<Ingested>, IngestError> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -217,12 +221,13 @@ pub async fn ingest_all(
             .filter_map(|i| delivered[i].take().map(|d| (i, inbound[i].clone(), d)))
             .collect();
         let pool = pool.clone();
+        let settings = settings.clone();
         tasks.spawn(async move {
             let mut done = Vec::with_capacity(mine.len());
             for chunk in mine.chunks(BATCH_SIZE) {
                 let batch: Vec<(&Inbound, &Delivered)> =
                     chunk.iter().map(|(_, m, d)| (m, d)).collect();
-                let results = store::ingest_batch(&pool, &batch, now).await?;
+                let results = store::ingest_batch(&pool, &batch, now, &settings).await?;
                 done.extend(chunk.iter().map(|(i, _, _)| *i).zip(results));
             }
             Ok::<_, sqlx::Error>(done)
@@ -238,6 +243,7 @@ pub async fn ingest_all(
         indexed.iter().filter_map(|(_, r)| r.tenant_id).collect();
     for tenant in touched {
         store::refresh_employee_stats(pool, tenant, settings).await?;
+        crate::analysis::follow::refresh_task_state_at(pool, tenant, now).await?;
     }
     Ok(indexed.into_iter().map(|(_, r)| r.ingested).collect())
 }
@@ -268,7 +274,7 @@ pub async fn ingest_with_secret(
     inbound: &Inbound,
     secret: Option<&str>,
     now: DateTime<Utc>,
-    settings: Settings,
+    settings: &Settings,
 ) -> Result<Ingested, IngestError> {
     if let Some(tenant) = store::tenant_of(pool, &inbound.envelope_recipients).await? {
         let expected = tenant.inbound_secret.as_deref().unwrap_or_default();

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::attribution::{Attribution, Staff, attribute};
+use super::attribution::{Attribution, Direction, Staff, attribute};
+use crate::analysis::{self, follow, store::Written};
 use super::{Delivered, Inbound, Ingested, Outcome, Parsed, Rejection, Settings, Summary};
 use crate::mail::address::domain_of;
 use crate::mail::{Mailbox, subject};
@@ -18,6 +19,8 @@ use crate::tenant::{self, Tenant, is_free_mail};
 
 pub(super) struct OneResult {
     pub tenant_id: Option<Uuid>,
+    /// The customer of a newly stored email, whose health and tasks must be re-derived.
+    pub stored_for: Option<Uuid>,
     pub ingested: Ingested,
 }
 
@@ -105,10 +108,22 @@ pub(super) async fn ingest_one(
     pool: &PgPool,
     inbound: &Inbound,
     now: DateTime<Utc>,
+    settings: &Settings,
 ) -> Result<OneResult, sqlx::Error> {
     let mut tx = begin(pool).await?;
     let delivered = Delivered::read(inbound);
-    let result = ingest_in(&mut tx, &mut Context::default(), inbound, &delivered, now).await?;
+    let result = ingest_in(
+        &mut tx,
+        &mut Context::default(),
+        inbound,
+        &delivered,
+        now,
+        settings,
+    )
+    .await?;
+    if let (Some(tenant), Some(customer)) = (result.tenant_id, result.stored_for) {
+        follow::refresh_customer(&mut tx, tenant, customer).await?;
+    }
     tx.commit().await?;
     Ok(result)
 }
@@ -119,6 +134,7 @@ pub(super) async fn ingest_batch(
     pool: &PgPool,
     inbound: &[(&Inbound, &Delivered)],
     now: DateTime<Utc>,
+    settings: &Settings,
 ) -> Result<Vec<OneResult>, sqlx::Error> {
     // A bulk load grows the tables faster than autovacuum analyses them: fresh statistics
     // let every batch use good generic plans instead of planning each statement anew. (Outside
@@ -130,7 +146,17 @@ pub(super) async fn ingest_batch(
     let mut context = Context::default();
     let mut results = Vec::with_capacity(inbound.len());
     for (message, delivered) in inbound {
-        results.push(ingest_in(&mut tx, &mut context, message, delivered, now).await?);
+        results.push(ingest_in(&mut tx, &mut context, message, delivered, now, settings).await?);
+    }
+    // Health and tasks follow once per customer of the batch, in its transaction.
+    let mut customers: Vec<(Uuid, Uuid)> = results
+        .iter()
+        .filter_map(|r| r.tenant_id.zip(r.stored_for))
+        .collect();
+    customers.sort_unstable();
+    customers.dedup();
+    for (tenant, customer) in customers {
+        follow::refresh_customer(&mut tx, tenant, customer).await?;
     }
     tx.commit().await?;
     Ok(results)
@@ -248,6 +274,7 @@ async fn ingest_in(
     inbound: &Inbound,
     delivered: &Delivered,
     now: DateTime<Utc>,
+    settings: &Settings,
 ) -> Result<OneResult, sqlx::Error> {
     let outer = delivered.parsed.as_ref().ok().map(|p| &p.email);
     let received = Received {
@@ -307,6 +334,16 @@ async fn ingest_in(
 
     let mut references: Vec<String> = email_references(email, reading.forwarded);
     references.dedup();
+    let offset = email
+        .zone
+        .unwrap_or_else(|| analysis::store::tenant_offset(tenant.zone(), timestamp));
+    let written = Written {
+        subject: o.subject.as_deref().unwrap_or_default(),
+        body: &reading.stripped_body,
+        staff: attribution.direction == Direction::Outbound,
+        timestamp,
+        offset,
+    };
     let fields = InsertFields {
         subject: o.subject.clone(),
         body: reading.stripped_body.clone(),
@@ -332,8 +369,24 @@ async fn ingest_in(
         fields,
     )
     .await?;
+    let stored_for = if let Outcome::Stored { email_id } = outcome {
+        let (analysis, commitments) = analysis::store::understand(&settings.analyzer, &written).await;
+        analysis::store::save(
+            tx,
+            email_id,
+            &analysis,
+            &commitments,
+            settings.analyzer.name(),
+            offset,
+        )
+        .await?;
+        Some(customer.0)
+    } else {
+        None
+    };
     Ok(OneResult {
         tenant_id: Some(tenant.id),
+        stored_for,
         ingested: Ingested {
             record_id,
             tenant: Some(tenant.slug.clone()),
@@ -415,6 +468,7 @@ async fn finish(
     .await?;
     Ok(OneResult {
         tenant_id: tenant.map(|t| t.id),
+        stored_for: None,
         ingested: Ingested {
             record_id,
             tenant: tenant.map(|t| t.slug.clone()),
@@ -757,7 +811,7 @@ async fn store_email(
 pub(super) async fn refresh_employee_stats(
     pool: &PgPool,
     tenant: Uuid,
-    settings: Settings,
+    settings: &Settings,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"UPDATE employees e SET

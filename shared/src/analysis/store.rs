@@ -1,0 +1,229 @@
+//! Analysis in the database: one email's insight row and analysis columns, re-analysis of
+//! stored emails, and completing a task by hand.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use thiserror::Error;
+use uuid::Uuid;
+
+use super::tasks::{self, Commitments};
+use super::{Analysis, Analyzer, Email, Role, follow};
+
+/// An email as the analyzer and task finder need it.
+#[derive(Debug, Clone, Copy)]
+pub struct Written<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub staff: bool,
+    pub timestamp: DateTime<Utc>,
+    /// The writer's offset from UTC.
+    pub offset: FixedOffset,
+}
+
+impl Written<'_> {
+    /// The writer's calendar date when the email was sent.
+    pub fn local_date(&self) -> NaiveDate {
+        self.timestamp.with_timezone(&self.offset).date_naive()
+    }
+}
+
+/// Analyses an email and finds its promises and deliveries.
+pub async fn understand(analyzer: &Analyzer, written: &Written<'_>) -> (Analysis, Commitments) {
+    let analysis = analyzer
+        .analyze(&Email {
+            subject: written.subject,
+            body: written.body,
+            from_role: if written.staff {
+                Role::Staff
+            } else {
+                Role::Customer
+            },
+        })
+        .await;
+    let commitments = tasks::extract(
+        written.body,
+        written.staff,
+        analysis.action_needed,
+        analysis.waiting_for.as_deref(),
+        written.local_date(),
+    );
+    (analysis, commitments)
+}
+
+/// Writes an email's insight row and its analysis columns.
+pub async fn save(
+    tx: &mut Transaction<'_, Postgres>,
+    email: Uuid,
+    analysis: &Analysis,
+    commitments: &Commitments,
+    analyzer: &str,
+    offset: FixedOffset,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"WITH insight AS (
+             INSERT INTO email_insights
+               (email_id, sentiment, summary, waiting_for, recommended_action, is_flagged, score,
+                action_needed, flag_reasons, evidence, analyzer, commitments)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (email_id) DO UPDATE SET
+               sentiment = EXCLUDED.sentiment, summary = EXCLUDED.summary,
+               waiting_for = EXCLUDED.waiting_for, recommended_action = EXCLUDED.recommended_action,
+               is_flagged = EXCLUDED.is_flagged, score = EXCLUDED.score,
+               action_needed = EXCLUDED.action_needed, flag_reasons = EXCLUDED.flag_reasons,
+               evidence = EXCLUDED.evidence, analyzer = EXCLUDED.analyzer,
+               commitments = EXCLUDED.commitments
+             RETURNING email_id
+           )
+           UPDATE email_logs SET sentiment = $2, summary = $3, action_needed = $8,
+                  utc_offset_minutes = $13
+           WHERE id = (SELECT email_id FROM insight)"#,
+        email,
+        analysis.sentiment.as_str(),
+        analysis.summary,
+        analysis.waiting_for,
+        analysis.recommended_action,
+        analysis.flagged,
+        analysis.score,
+        analysis.action_needed,
+        serde_json::json!(analysis.flag_reasons),
+        serde_json::json!(analysis.evidence),
+        analyzer,
+        serde_json::to_value(commitments).unwrap_or_default(),
+        offset.local_minus_utc() / 60,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Error)]
+pub enum AnalysisStoreError {
+    #[error("database failure; nothing was changed")]
+    Database(#[from] sqlx::Error),
+    #[error("no task matches {0:?}")]
+    NoSuchTask(String),
+    #[error("{0:?} matches more than one task; give more of its id")]
+    Ambiguous(String),
+}
+
+/// What a re-analysis did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reanalysed {
+    pub emails: usize,
+    pub changed: usize,
+    pub customers: usize,
+}
+
+/// Re-runs the analyzer over the stored emails of one tenant (or all), then re-derives every
+/// customer's health and tasks and the task state as of `now`. One transaction per customer.
+pub async fn reanalyze(
+    pool: &PgPool,
+    analyzer: &Analyzer,
+    tenant: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Reanalysed, AnalysisStoreError> {
+    let customers = sqlx::query!(
+        r#"SELECT c.id, c.user_id AS "user_id!", u.timezone
+           FROM customers c JOIN users u ON u.id = c.user_id
+           WHERE $1::uuid IS NULL OR c.user_id = $1
+           ORDER BY c.user_id, c.id"#,
+        tenant
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut done = Reanalysed::default();
+    let mut tenants: Vec<Uuid> = Vec::new();
+    for customer in &customers {
+        let zone: chrono_tz::Tz = customer.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+        let mut tx = pool.begin().await?;
+        let emails = sqlx::query!(
+            r#"SELECT l.id, l.subject, l.body, l.direction, l.timestamp AS "timestamp!",
+                      l.utc_offset_minutes, l.sentiment, l.action_needed,
+                      i.is_flagged AS "is_flagged?"
+               FROM email_logs l LEFT JOIN email_insights i ON i.email_id = l.id
+               WHERE l.customer_id = $1"#,
+            customer.id
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for email in &emails {
+            let timestamp = Utc.from_utc_datetime(&email.timestamp);
+            let offset = email
+                .utc_offset_minutes
+                .and_then(|m| FixedOffset::east_opt(m * 60))
+                .unwrap_or_else(|| zone.offset_from_utc_datetime(&email.timestamp).fix());
+            let written = Written {
+                subject: email.subject.as_deref().unwrap_or_default(),
+                body: email.body.as_deref().unwrap_or_default(),
+                staff: email.direction == "outbound",
+                timestamp,
+                offset,
+            };
+            let (analysis, commitments) = understand(analyzer, &written).await;
+            if email.sentiment.as_deref() != Some(analysis.sentiment.as_str())
+                || email.action_needed != Some(analysis.action_needed)
+                || email.is_flagged != Some(analysis.flagged)
+            {
+                done.changed += 1;
+            }
+            save(
+                &mut tx,
+                email.id,
+                &analysis,
+                &commitments,
+                analyzer.name(),
+                offset,
+            )
+            .await?;
+            done.emails += 1;
+        }
+        follow::refresh_customer(&mut tx, customer.user_id, customer.id).await?;
+        tx.commit().await?;
+        done.customers += 1;
+        if !tenants.contains(&customer.user_id) {
+            tenants.push(customer.user_id);
+        }
+    }
+    for tenant in tenants {
+        follow::refresh_task_state_at(pool, tenant, now).await?;
+    }
+    Ok(done)
+}
+
+/// Completes a task by hand: by its id, or a unique prefix of it. Derivation keeps it
+/// completed from then on.
+pub async fn complete_task(
+    pool: &PgPool,
+    tenant: Uuid,
+    id_prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AnalysisStoreError> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT id FROM tasks WHERE user_id = $1 AND id::text LIKE $2 || '%' LIMIT 2"#,
+        tenant,
+        id_prefix.to_lowercase()
+    )
+    .fetch_all(pool)
+    .await?;
+    let id = match found.as_slice() {
+        [one] => *one,
+        [] => return Err(AnalysisStoreError::NoSuchTask(id_prefix.to_owned())),
+        _ => return Err(AnalysisStoreError::Ambiguous(id_prefix.to_owned())),
+    };
+    let at: NaiveDateTime = now.naive_utc();
+    sqlx::query!(
+        r#"UPDATE tasks SET status = 'completed', completed_at = $2, completed_by_hand = true
+           WHERE id = $1"#,
+        id,
+        at
+    )
+    .execute(pool)
+    .await?;
+    follow::refresh_task_state_at(pool, tenant, now).await?;
+    Ok(id)
+}
+
+/// The offset a message without a usable zone is taken to be written in: the tenant's.
+pub fn tenant_offset(zone: chrono_tz::Tz, at: DateTime<Utc>) -> FixedOffset {
+    zone.offset_from_utc_datetime(&at.naive_utc()).fix()
+}

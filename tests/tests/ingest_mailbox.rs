@@ -70,6 +70,46 @@ async fn snapshot(pool: &PgPool) -> Vec<String> {
             r.get::<Option<NaiveDateTime>, _>("last_active")
         ));
     }
+    // What analysis derives must not depend on arrival order or concurrency either.
+    for r in sqlx::query(
+        r#"SELECT c.name, c.overall_sentiment, c.sentiment_trend, c.flagged_issues, c.waiting_on::text AS w,
+                  (SELECT string_agg(u.type || '@' || u.date, ',' ORDER BY u.date, u.type) FROM customer_updates u WHERE u.customer_id = c.id) AS updates,
+                  (SELECT string_agg(t.description || '|' || t.due_date || '|' || t.status, ',' ORDER BY t.description) FROM tasks t WHERE t.customer_id = c.id) AS tasks
+           FROM customers c"#,
+    )
+    .fetch_all(pool)
+    .await
+    .expect("health")
+    {
+        rows.push(format!(
+            "health {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            r.get::<String, _>("name"),
+            r.get::<Option<String>, _>("overall_sentiment"),
+            r.get::<Option<String>, _>("sentiment_trend"),
+            r.get::<Option<bool>, _>("flagged_issues"),
+            r.get::<Option<String>, _>("w"),
+            r.get::<Option<String>, _>("updates"),
+            r.get::<Option<String>, _>("tasks"),
+        ));
+    }
+    for r in sqlx::query(
+        r#"SELECT l.fingerprint, i.sentiment, i.summary, i.waiting_for, i.is_flagged, i.action_needed
+           FROM email_insights i JOIN email_logs l ON l.id = i.email_id"#,
+    )
+    .fetch_all(pool)
+    .await
+    .expect("insights")
+    {
+        rows.push(format!(
+            "insight {:?} {:?} {:?} {:?} {:?} {:?}",
+            r.get::<Option<String>, _>("fingerprint"),
+            r.get::<Option<String>, _>("sentiment"),
+            r.get::<Option<String>, _>("summary"),
+            r.get::<Option<String>, _>("waiting_for"),
+            r.get::<Option<bool>, _>("is_flagged"),
+            r.get::<bool, _>("action_needed"),
+        ));
+    }
     for r in sqlx::query("SELECT outcome, count(*) AS n FROM inbound_messages GROUP BY outcome")
         .fetch_all(pool)
         .await

@@ -2,7 +2,6 @@
 //! line out per input with the analysis. Needs no database; this is how analysis quality is
 //! measured. A line that is not valid input gets an `error` line and the run goes on.
 
-
 use serde::{Deserialize, Serialize};
 use trellin::analysis::{Analysis, Analyzer, Email, Role};
 

@@ -377,9 +377,7 @@ fn opens_with_imperative(lower_sentence: &str) -> bool {
         .chain(lower_sentence.split(", but ").skip(1))
         .chain(lower_sentence.split("; ").skip(1))
         .chain(lower_sentence.split(": ").skip(1));
-    clauses
-        .map(first_word)
-        .any(|w| IMPERATIVES.contains(&w))
+    clauses.map(first_word).any(|w| IMPERATIVES.contains(&w))
 }
 
 fn is_emphatic_number(lower_sentence: &str) -> bool {
@@ -533,16 +531,39 @@ fn is_abbreviation(before: &str) -> bool {
         .unwrap_or_default();
     matches!(
         word,
-        "Dr" | "Mr" | "Ms" | "Mrs" | "St" | "Mt" | "vs" | "e.g" | "i.e" | "etc" | "approx" | "No"
-            | "no" | "Inc" | "Ltd" | "Co" | "Jr" | "Sr" | "Prof"
+        "Dr" | "Mr"
+            | "Ms"
+            | "Mrs"
+            | "St"
+            | "Mt"
+            | "vs"
+            | "e.g"
+            | "i.e"
+            | "etc"
+            | "approx"
+            | "No"
+            | "no"
+            | "Inc"
+            | "Ltd"
+            | "Co"
+            | "Jr"
+            | "Sr"
+            | "Prof"
     ) || (word.len() == 1 && word.chars().all(|c| c.is_ascii_uppercase()))
 }
 
 /// Sentences that open pleasantly and say nothing.
 fn is_pleasantry(lower: &str) -> bool {
-    ["hope you", "hope your", "i hope", "hope all", "happy friday", "happy monday"]
-        .iter()
-        .any(|p| lower.trim_start().starts_with(p))
+    [
+        "hope you",
+        "hope your",
+        "i hope",
+        "hope all",
+        "happy friday",
+        "happy monday",
+    ]
+    .iter()
+    .any(|p| lower.trim_start().starts_with(p))
 }
 
 fn collapse(text: &str) -> String {
@@ -622,12 +643,10 @@ fn waiting_for(
     problem: bool,
 ) -> Option<String> {
     let core = || sentences.iter().filter(|s| !s.closing && !s.go_ahead);
-    let request = core()
-        .filter(|s| s.request || s.question)
-        .max_by(|a, b| {
-            let rank = |s: &Sentence| (s.request as u8) * 2 + (s.question as u8);
-            rank(a).cmp(&rank(b)).then(b.start.cmp(&a.start))
-        });
+    let request = core().filter(|s| s.request || s.question).max_by(|a, b| {
+        let rank = |s: &Sentence| (s.request as u8) * 2 + (s.question as u8);
+        rank(a).cmp(&rank(b)).then(b.start.cmp(&a.start))
+    });
     if let Some(s) = request {
         let original = &text[s.start..s.end];
         let low = &lower[s.start..s.end];
@@ -734,16 +753,35 @@ fn request_object(original: &str, lower: &str) -> Option<String> {
     for filler in [
         "let me know ",
         "let us know ",
-        "also ", "just ", "send over ", "send me ", "send us ", "send ", "get us ", "have ",
-        "give us ", "give me ", "provide ", "share ",
+        "also ",
+        "just ",
+        "send over ",
+        "send me ",
+        "send us ",
+        "send ",
+        "get us ",
+        "have ",
+        "give us ",
+        "give me ",
+        "provide ",
+        "share ",
     ] {
         if rest.len() >= filler.len() && rest[..filler.len()].eq_ignore_ascii_case(filler) {
             rest = &rest[filler.len()..];
         }
     }
     let stop = [
-        "?", ". ", ", so ", " so that ", " because ", " before ", " by ", "; ", " when you ",
-        " whenever ", " if ",
+        "?",
+        ". ",
+        ", so ",
+        " so that ",
+        " because ",
+        " before ",
+        " by ",
+        "; ",
+        " when you ",
+        " whenever ",
+        " if ",
     ]
     .iter()
     .filter_map(|s| rest.find(s))
@@ -856,16 +894,25 @@ mod tests {
 
     #[test]
     fn sarcasm_reads_as_displeasure() {
-        let a = customer("Re: Fix", "Great, just great. The fix took the site down for an hour.");
+        let a = customer(
+            "Re: Fix",
+            "Great, just great. The fix took the site down for an hour.",
+        );
         assert_eq!(a.sentiment, Sentiment::Unhappy);
     }
 
     #[test]
     fn a_threat_to_leave_is_flagged_and_a_meeting_cancellation_is_not() {
-        let a = customer("Re: Pricing", "We'll be getting quotes from other agencies.");
+        let a = customer(
+            "Re: Pricing",
+            "We'll be getting quotes from other agencies.",
+        );
         assert!(a.flagged);
         assert_eq!(a.flag_reasons, ["churn risk"]);
-        let b = customer("Tomorrow", "Can we cancel tomorrow's meeting? Something came up.");
+        let b = customer(
+            "Tomorrow",
+            "Can we cancel tomorrow's meeting? Something came up.",
+        );
         assert!(!b.flagged);
         assert!(b.action_needed);
     }
@@ -892,7 +939,11 @@ mod tests {
         let body = "Hi Sam,\n\nThe new site is live and the phones have not stopped ringing since nine this morning, which is more than we ever hoped for when we started this project back in the spring with a very small budget and a lot of doubts about the whole thing. Could you send the invoice for the final milestone to accounts so that we can pay it before the end of the month?\n\nThanks,\nDana\nDana Reyes | Operations";
         let a = customer("Launch", body);
         assert!(a.summary.chars().count() <= SUMMARY_MAX, "{}", a.summary);
-        assert!(a.summary.starts_with("The new site is live"), "{}", a.summary);
+        assert!(
+            a.summary.starts_with("The new site is live"),
+            "{}",
+            a.summary
+        );
         assert!(!a.summary.contains("Dana Reyes"));
         assert_eq!(
             a.waiting_for.as_deref(),

@@ -209,7 +209,10 @@ fn weekday_of(name: &str) -> Option<Weekday> {
     let table: [(&[&str], Weekday); 7] = [
         (&["mon", "montag", "lundi", "lunes"], Mon),
         (&["tue", "dienstag", "mardi", "martes"], Tue),
-        (&["wed", "mittwoch", "mercredi", "miércoles", "miercoles"], Wed),
+        (
+            &["wed", "mittwoch", "mercredi", "miércoles", "miercoles"],
+            Wed,
+        ),
         (&["thu", "donnerstag", "jeudi", "jueves"], Thu),
         (&["fri", "freitag", "vendredi", "viernes"], Fri),
         (&["sat"], Sat),
@@ -237,7 +240,9 @@ fn day_of_month(today: NaiveDate, day: u32) -> Option<NaiveDate> {
     if day >= today.day() {
         NaiveDate::from_ymd_opt(today.year(), today.month(), day)
     } else {
-        let next = today.with_day(1)?.checked_add_months(chrono::Months::new(1))?;
+        let next = today
+            .with_day(1)?
+            .checked_add_months(chrono::Months::new(1))?;
         NaiveDate::from_ymd_opt(next.year(), next.month(), day)
     }
 }
@@ -278,7 +283,10 @@ mod tests {
     fn relative_days_resolve_against_the_emails_own_day() {
         // 2026-11-18 is a Wednesday.
         let wed = "2026-11-18";
-        assert_eq!(due("You'll have it tomorrow (Thursday)", wed), date("2026-11-19"));
+        assert_eq!(
+            due("You'll have it tomorrow (Thursday)", wed),
+            date("2026-11-19")
+        );
         assert_eq!(due("by Thursday", wed), date("2026-11-19"));
         assert_eq!(due("by Wednesday", wed), date("2026-11-25"));
         assert_eq!(due("by end of the week", wed), date("2026-11-20"));
@@ -294,7 +302,10 @@ mod tests {
         assert_eq!(due("by Dec 3", today), date("2026-12-03"));
         assert_eq!(due("bis zum 03.12.", today), date("2026-12-03"));
         assert_eq!(due("by Monday the 23rd", today), date("2026-11-23"));
-        assert_eq!(due("Can we have the spec by Thu 19 Nov?", today), date("2026-11-19"));
+        assert_eq!(
+            due("Can we have the spec by Thu 19 Nov?", today),
+            date("2026-11-19")
+        );
         assert_eq!(due("by the 2nd", today), date("2026-12-02"));
         assert_eq!(due("by January 5", today), date("2027-01-05"));
     }

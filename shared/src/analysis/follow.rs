@@ -13,8 +13,9 @@
 //!   thread de-escalates it).
 //! - **waiting on**: an inbound email that needs action opens an item (merged with an open one
 //!   that shares a keyword); a later staff email in its thread closes it when it delivers the
-//!   thing (a delivering sentence sharing a keyword), or, for a question or an item that only
-//!   repeats the subject, when it replies without promising anything new.
+//!   thing (a delivering sentence sharing a keyword), or, for a question, a request to confirm
+//!   or explain, or an item that only repeats the subject, when it replies without promising
+//!   anything new.
 //! - **tasks**: each promise (see [`super::tasks`]) re-dates the customer's open task it shares
 //!   a keyword with, or opens a new one for the employee of its email; a later delivering staff
 //!   email in the task's threads completes it.
@@ -197,7 +198,7 @@ pub fn derive(facts: &[Fact]) -> Health {
                     let subject = keywords(&fact.subject);
                     items.push(Item {
                         text: what.clone(),
-                        answered_by_reply: what.starts_with("an answer")
+                        answered_by_reply: is_answer(what)
                             || words.iter().all(|w| subject.contains(w)),
                         keywords: words,
                         threads: vec![fact.thread.clone()],
@@ -264,6 +265,20 @@ pub fn derive(facts: &[Fact]) -> Health {
     }
 }
 
+/// Whether an item asks for an answer (which any reply gives) rather than a deliverable.
+fn is_answer(what: &str) -> bool {
+    let first = what
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    what.starts_with("an answer")
+        || [
+            "confirm", "tell", "explain", "advise", "clarify", "check", "whether",
+        ]
+        .contains(&first.as_str())
+}
+
 /// Loads a customer's emails with their insights, oldest first.
 pub async fn facts(
     tx: &mut Transaction<'_, Postgres>,
@@ -328,9 +343,12 @@ pub async fn refresh_customer(
     )
     .execute(&mut **tx)
     .await?;
-    sqlx::query!("DELETE FROM customer_updates WHERE customer_id = $1", customer)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM customer_updates WHERE customer_id = $1",
+        customer
+    )
+    .execute(&mut **tx)
+    .await?;
     let (types, summaries, dates): (Vec<String>, Vec<String>, Vec<NaiveDate>) = health
         .updates
         .iter()
@@ -359,8 +377,7 @@ pub async fn refresh_customer(
         .collect();
     let created: Vec<Uuid> = tasks.iter().map(|t| t.created_email).collect();
     let updated: Vec<Uuid> = tasks.iter().map(|t| t.updated_email).collect();
-    let completed_by: Vec<Option<Uuid>> =
-        tasks.iter().map(|t| t.completed.map(|c| c.0)).collect();
+    let completed_by: Vec<Option<Uuid>> = tasks.iter().map(|t| t.completed.map(|c| c.0)).collect();
     let completed_at: Vec<Option<NaiveDateTime>> =
         tasks.iter().map(|t| t.completed.map(|c| c.1)).collect();
     sqlx::query!(

@@ -308,7 +308,9 @@ mod tests {
         };
         let bad_score = r#"{"sentiment":"happy","score":3,"action_needed":false,"waiting_for":null,"recommended_action":"x","flagged":false,"flag_reasons":[],"summary":"s","evidence":[]}"#;
         assert!(parse_completion(wrap(bad_score).as_bytes()).is_err());
-        let bad_label = bad_score.replace("\"happy\"", "\"ecstatic\"").replace(":3", ":0.5");
+        let bad_label = bad_score
+            .replace("\"happy\"", "\"ecstatic\"")
+            .replace(":3", ":0.5");
         assert!(parse_completion(wrap(&bad_label).as_bytes()).is_err());
         let good = bad_score.replace(":3", ":0.5");
         let analysis = parse_completion(wrap(&good).as_bytes()).expect("a valid answer");

@@ -11,8 +11,8 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::attribution::{Attribution, Direction, Staff, attribute};
-use crate::analysis::{self, follow, store::Written};
 use super::{Delivered, Inbound, Ingested, Outcome, Parsed, Rejection, Settings, Summary};
+use crate::analysis::{self, follow, store::Written};
 use crate::mail::address::domain_of;
 use crate::mail::{Mailbox, subject};
 use crate::tenant::{self, Tenant, is_free_mail};
@@ -370,7 +370,8 @@ async fn ingest_in(
     )
     .await?;
     let stored_for = if let Outcome::Stored { email_id } = outcome {
-        let (analysis, commitments) = analysis::store::understand(&settings.analyzer, &written).await;
+        let (analysis, commitments) =
+            analysis::store::understand(&settings.analyzer, &written).await;
         analysis::store::save(
             tx,
             email_id,

@@ -30,6 +30,7 @@ pub fn read_json(path: &std::path::Path) -> serde_json::Value {
 
 pub mod mailbox;
 pub mod moto;
+pub mod standin;
 
 /// The URL of a test's own database: `DATABASE_URL` (with its credentials) pointed at the
 /// database the pool uses.

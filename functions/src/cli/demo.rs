@@ -1,10 +1,11 @@
 //! `trellin demo`: the main job on one machine, with nothing set up beforehand. Makes sure the
 //! database is ready, sets up the demo agency (Northwind Studio) if it is not there, ingests
-//! the demo mailbox, and shows what was stored and what it says about customers and staff.
+//! the demo mailbox, and shows what was stored, each email's analysis, each customer's health,
+//! the tasks and the team's numbers.
 
 use std::path::PathBuf;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use trellin::config::Config;
 use trellin::ingest::{self, Inbound, Source};
@@ -62,7 +63,12 @@ async fn demo_tenant(pool: &PgPool, io: &mut Io<'_>, config: &Config) -> anyhow:
     Ok(found)
 }
 
-pub async fn run(config: &Config, mailbox: Option<PathBuf>, io: &mut Io<'_>) -> anyhow::Result<()> {
+pub async fn run(
+    config: &Config,
+    mailbox: Option<PathBuf>,
+    now: DateTime<Utc>,
+    io: &mut Io<'_>,
+) -> anyhow::Result<()> {
     let database = db::open(config).await?;
     describe_database(&database, io.stdout)?;
     let pool = database.pool;
@@ -81,31 +87,81 @@ pub async fn run(config: &Config, mailbox: Option<PathBuf>, io: &mut Io<'_>) -> 
         .iter()
         .map(|f| Inbound::new(f.raw.clone(), Source::File, envelope.clone()))
         .collect();
-    let results = ingest::ingest_all(&pool, &batch, Utc::now(), &config.ingest_settings()).await?;
+    let results = ingest::ingest_all(&pool, &batch, now, &config.ingest_settings()).await?;
     for (file, result) in files.iter().zip(&results) {
         let name = file.name.rsplit('/').next().unwrap_or(&file.name);
         writeln!(io.stdout, "{}", result_line(name, result))?;
     }
 
-    writeln!(io.stdout, "\nCustomers:")?;
-    for c in report::customers(&pool, tenant.id).await? {
+    writeln!(
+        io.stdout,
+        "\nWhat each email says ({} analyzer):",
+        config.analyzer().name()
+    )?;
+    for e in report::emails(&pool, tenant.id).await? {
         writeln!(
             io.stdout,
-            "  {:<24} {} email(s), last {} · {}",
-            c.name,
-            c.emails,
-            c.last_email
-                .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_else(|| "-".into()),
-            c.known_emails.join(", ")
+            "\n  {} {} {} · {}",
+            e.timestamp.format("%Y-%m-%d %H:%M"),
+            if e.direction == "inbound" {
+                "←"
+            } else {
+                "→"
+            },
+            e.from,
+            e.subject
         )?;
+        if e.direction == "inbound" {
+            writeln!(
+                io.stdout,
+                "      {} ({:+.2}){}{}",
+                e.sentiment.as_deref().unwrap_or("-"),
+                e.score.unwrap_or_default(),
+                if e.action_needed {
+                    " · action needed"
+                } else {
+                    ""
+                },
+                if e.flagged {
+                    format!(" · ⚑ {}", e.flag_reasons.join(", "))
+                } else {
+                    String::new()
+                }
+            )?;
+            if let Some(what) = &e.waiting_for {
+                writeln!(io.stdout, "      waiting for: {what}")?;
+            }
+            if let Some(next) = &e.recommended_action {
+                writeln!(io.stdout, "      next step: {next}")?;
+            }
+        }
+        if let Some(summary) = e.summary.as_deref().filter(|s| !s.is_empty()) {
+            writeln!(io.stdout, "      “{summary}”")?;
+        }
+    }
+
+    writeln!(io.stdout, "\nCustomers (health):")?;
+    for c in report::health(&pool, tenant.id).await? {
+        super::insight::write_health(io, &c)?;
+    }
+    let today = now.with_timezone(&tenant.zone()).date_naive();
+    writeln!(io.stdout, "\nTasks as of {today}:")?;
+    for t in report::tasks(&pool, tenant.id, today).await? {
+        super::insight::write_task(io, &t)?;
     }
     writeln!(io.stdout, "\nTeam:")?;
     for e in report::employees(&pool, tenant.id).await? {
         writeln!(
             io.stdout,
-            "  {:<24} {} inbound handled, {} replied, avg reply {:.0} min, {:.0}% within the window",
-            e.email, e.inbound_handled, e.replied, e.avg_reply_time, e.responsiveness_score
+            "  {:<24} {} inbound handled, {} replied, avg reply {:.0} min, {:.0}% within the window; tasks {} open ({} overdue), {} done",
+            e.email,
+            e.inbound_handled,
+            e.replied,
+            e.avg_reply_time,
+            e.responsiveness_score,
+            e.pending_tasks,
+            e.overdue_tasks,
+            e.completed_tasks
         )?;
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
 use trellin::config::Config;
@@ -84,7 +84,12 @@ pub fn result_line(name: &str, r: &Ingested) -> String {
     }
 }
 
-pub async fn run(args: IngestArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<()> {
+pub async fn run(
+    args: IngestArgs,
+    config: &Config,
+    now: DateTime<Utc>,
+    io: &mut Io<'_>,
+) -> anyhow::Result<()> {
     let pool = super::database(config).await?;
     let envelope = match &args.tenant {
         Some(key) => vec![
@@ -99,7 +104,7 @@ pub async fn run(args: IngestArgs, config: &Config, io: &mut Io<'_>) -> anyhow::
         .iter()
         .map(|f| Inbound::new(f.raw.clone(), Source::File, envelope.clone()))
         .collect();
-    let results = ingest::ingest_all(&pool, &batch, Utc::now(), &config.ingest_settings()).await?;
+    let results = ingest::ingest_all(&pool, &batch, now, &config.ingest_settings()).await?;
     let mut counts = [0usize; 3];
     for (file, result) in files.iter().zip(&results) {
         counts[match result.outcome {

@@ -4,6 +4,7 @@ mod analyze;
 mod demo;
 mod files;
 mod ingest;
+mod insight;
 mod parse;
 mod serve;
 mod tenant;
@@ -20,6 +21,10 @@ use trellin::db::{self, Origin};
 #[derive(Debug, Parser)]
 #[command(name = "trellin", version, about)]
 pub struct Cli {
+    /// The current time for commands that depend on it (RFC 3339, or a date meaning noon UTC
+    /// that day); default `TRELLIN_NOW`, else the clock.
+    #[arg(long, global = true)]
+    pub now: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,6 +61,16 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// List the messages received, newest first, with their outcome and reason.
     Inbound(ingest::InboundArgs),
+    /// Show each customer's health: overall sentiment and its trend, flag, what they wait for.
+    Customers(insight::CustomersArgs),
+    /// List tasks (promises and requests with due dates), or complete one by hand.
+    Task {
+        #[command(subcommand)]
+        action: insight::TaskAction,
+    },
+    /// Re-run the analyzer over stored emails and re-derive health and tasks (after a model or
+    /// rule change).
+    Reanalyze(insight::TenantArg),
     /// Receive mail over SMTP and serve the HTTP API until Ctrl-C.
     Serve(serve::ServeArgs),
     /// Run the demo: make sure the database is ready, then show what Trellin reads from
@@ -84,6 +99,10 @@ pub struct Io<'a> {
 /// # Errors
 /// Whatever the command reports; the message chain is what the user sees.
 pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<()> {
+    let now = match &cli.now {
+        Some(text) => trellin::config::parse_now(text)?,
+        None => config.now.unwrap_or_else(chrono::Utc::now),
+    };
     match cli.command {
         Command::Parse(args) => parse::run(&args, io),
         Command::Analyze => analyze::run(&config.analyzer(), io).await,
@@ -111,10 +130,13 @@ pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<(
             )?;
             Ok(())
         }
-        Command::Demo { mailbox } => demo::run(config, mailbox, io).await,
+        Command::Demo { mailbox } => demo::run(config, mailbox, now, io).await,
+        Command::Customers(args) => insight::customers(args, config, io).await,
+        Command::Task { action } => insight::task(action, config, now, io).await,
+        Command::Reanalyze(args) => insight::reanalyze(args, config, now, io).await,
         Command::Tenant { action } => tenant::run_tenant(action, config, io).await,
         Command::Employee { action } => tenant::run_employee(action, config, io).await,
-        Command::Ingest(args) => ingest::run(args, config, io).await,
+        Command::Ingest(args) => ingest::run(args, config, now, io).await,
         Command::Serve(args) => serve::run(args, config, io).await,
         Command::Inbound(args) => ingest::run_inbound(args, config, io).await,
     }

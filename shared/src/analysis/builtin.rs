@@ -512,7 +512,7 @@ fn sentences(text: &str, start: usize, closing_end: usize, core_end: usize) -> V
     while i < closing_end {
         let b = bytes[i];
         let boundary = match b {
-            b'\n' => Some(i + 1),
+            b'\n' if !is_wrapped(text, i) => Some(i + 1),
             b'.' if is_abbreviation(&text[begin..i]) => None,
             b'.' | b'!' | b'?' => {
                 let next = bytes.get(i + 1).copied();
@@ -539,6 +539,24 @@ fn sentences(text: &str, start: usize, closing_end: usize, core_end: usize) -> V
         push(begin, closing_end, &mut out);
     }
     out
+}
+
+/// Whether the line break at `at` only wraps a long sentence onto the next line (plain-text
+/// mail is wrapped at about 72 characters): the line is long, does not end a sentence, and
+/// the next line goes on with text rather than a list item or a blank line.
+fn is_wrapped(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..at].trim();
+    let rest = &text[at + 1..];
+    let next = rest.split('\n').next().unwrap_or_default().trim();
+    let list_item = next.starts_with(['-', '*', '•', '>', '–'])
+        || next.split_once(['.', ')']).is_some_and(|(n, _)| {
+            !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())
+        });
+    line.chars().count() >= 45
+        && !line.ends_with(['.', '!', '?', ':', ';'])
+        && !next.is_empty()
+        && !list_item
 }
 
 /// Whether the word before a full stop is an abbreviation ("Dr.", "e.g."), not a sentence end.
@@ -691,6 +709,12 @@ fn waiting_for(
             _ => {}
         }
     }
+    // A chase names what is missing: "I still haven't received the final logo files."
+    for s in core() {
+        if let Some(object) = chased_object(&text[s.start..s.end], &lower[s.start..s.end]) {
+            return Some(object);
+        }
+    }
     if problem {
         let topic = crate::mail::subject::normalize(subject);
         if !topic.is_empty() {
@@ -698,6 +722,42 @@ fn waiting_for(
         }
     }
     None
+}
+
+/// What a chasing sentence says is missing.
+fn chased_object(original: &str, lower: &str) -> Option<String> {
+    const CHASES: &[&str] = &[
+        "haven't received ",
+        "have not received ",
+        "still waiting for ",
+        "still waiting on ",
+        "still don't have ",
+        "never received ",
+        "didn't receive ",
+        "haven't got ",
+        "no sign of ",
+    ];
+    let (at, len) = CHASES
+        .iter()
+        .find_map(|p| lower.find(p).map(|i| (i, p.len())))?;
+    let rest = &original[at + len..];
+    let stop = [
+        ".",
+        "?",
+        "!",
+        ",",
+        ";",
+        " yet",
+        " despite",
+        " although",
+        " because",
+    ]
+    .iter()
+    .filter_map(|s| rest.find(s))
+    .min()
+    .unwrap_or(rest.len());
+    let object = collapse(&rest[..stop]);
+    (object.len() >= 3).then(|| truncate(&object, 100))
 }
 
 /// "it as an SVG", "one", "a look": the thing is named elsewhere (the subject names it

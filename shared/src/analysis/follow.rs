@@ -18,7 +18,7 @@
 //!   anything new.
 //! - **tasks**: each promise (see [`super::tasks`]) re-dates the customer's open task it shares
 //!   a keyword with, or opens a new one for the employee of its email; a later delivering staff
-//!   email in the task's threads completes it.
+//!   email in the task's threads, or the customer's word that it arrived, completes it.
 //! - a **customer update** is written each time the overall sentiment changes.
 
 use std::collections::BTreeMap;
@@ -184,7 +184,25 @@ pub fn derive(facts: &[Fact]) -> Health {
                     task.completed = Some((fact.id, fact.timestamp));
                 }
             }
-        } else if fact.action_needed
+        } else {
+            // The customer confirms they have it.
+            let delivered = |keywords: &[String], threads: &[String]| {
+                threads.contains(&fact.thread)
+                    && fact
+                        .commitments
+                        .deliveries
+                        .iter()
+                        .any(|d| overlap(d, keywords))
+            };
+            items.retain(|item| !delivered(&item.keywords, &item.threads));
+            for task in tasks.iter_mut().filter(|t| t.completed.is_none()) {
+                if delivered(&task.keywords, &task.threads) {
+                    task.completed = Some((fact.id, fact.timestamp));
+                }
+            }
+        }
+        if !fact.outbound
+            && fact.action_needed
             && let Some(what) = &fact.waiting_for
         {
             let words = keywords(what);

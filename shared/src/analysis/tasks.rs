@@ -7,7 +7,8 @@
 //!   with "by" ("Can we have the spec by Thu 19 Nov?"). A customer's own plans ("we'll send
 //!   the texts by the 20th") are not requests.
 //! - A **delivery** is a sentence of a staff email that hands something over ("Revised
-//!   mockups are ready: …", "The form is fixed", "Diego deployed the retry fix last night").
+//!   mockups are ready: …", "The form is fixed", "Diego deployed the retry fix last night"),
+//!   or of a customer email that says it arrived ("Got the staging link, thanks").
 //!
 //! Each carries the keywords (stemmed content words) that later emails are matched on: a
 //! promise that shares a keyword with an open task of the same customer re-dates it, a
@@ -75,6 +76,19 @@ const FUTURE: &[&str] = &[
     "i’ll ",
     "we’ll ",
     "you’ll have",
+    "ich werde ",
+    "wir werden ",
+    "ich schicke ",
+    "wir schicken ",
+    "je vais ",
+    "nous allons ",
+    "je vous envoie",
+    "nous vous enverrons",
+    "voy a ",
+    "vamos a ",
+    "te enviaré",
+    "le enviaremos",
+    "os enviaremos",
 ];
 
 const DELIVERED: &[&str] = &[
@@ -113,6 +127,18 @@ const DELIVERED: &[&str] = &[
     "we credit",
     "credited",
     "refunded",
+];
+
+/// A customer saying they have the thing: it was delivered, whoever sent it.
+const RECEIVED: &[&str] = &[
+    "got the",
+    "received the",
+    "thanks for the",
+    "thank you for the",
+    "confirmed",
+    "arrived",
+    "works now",
+    "working now",
 ];
 
 const STOPWORDS: &[&str] = &[
@@ -346,10 +372,15 @@ pub fn extract(
                         keywords: keywords(head),
                     });
                 }
-            } else if !future && delivers(&lower) {
+            } else if !future && delivers(&lower, DELIVERED) {
                 out.deliveries.push(keywords(sentence));
             }
-        } else if action_needed
+            continue;
+        }
+        if delivers(&lower, RECEIVED) {
+            out.deliveries.push(keywords(sentence));
+        }
+        if action_needed
             && !future
             && !lower.contains("you should see")
             && let Some(found) = due::due_in(&lower, today).filter(|f| f.deadline)
@@ -372,16 +403,18 @@ pub fn extract(
     out
 }
 
-fn delivers(lower: &str) -> bool {
-    DELIVERED.iter().any(|m| {
+fn delivers(lower: &str, markers: &[&str]) -> bool {
+    markers.iter().any(|m| {
         lower.match_indices(m).any(|(i, _)| {
             let before = lower[..i].chars().next_back();
             let after = lower[i + m.len()..].chars().next();
             !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
         })
-    }) && !["didn't", "did not", "hasn't", "not yet", "isn't", "aren't"]
-        .iter()
-        .any(|n| lower.contains(n))
+    }) && ![
+        "didn't", "did not", "hasn't", "haven't", "not yet", "isn't", "aren't", "never",
+    ]
+    .iter()
+    .any(|n| lower.contains(n))
 }
 
 /// The words of a sentence before its date ("by" included): what is promised.

@@ -94,7 +94,7 @@ impl Config {
         crate::ingest::Settings {
             responsive_within_minutes: i32::try_from(self.responsive_hours.saturating_mul(60))
                 .unwrap_or(i32::MAX),
-            analyzer: std::sync::Arc::new(self.analyzer()),
+            analyzer: Some(std::sync::Arc::new(self.analyzer())),
         }
     }
 

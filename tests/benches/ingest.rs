@@ -1,6 +1,8 @@
 //! Bulk ingestion throughput: the sample mailbox replicated to 10,000 messages with fresh
 //! Message-IDs and subjects (so that every copy is new mail, not a duplicate), ingested into a
-//! fresh database. Prints emails/s end to end and the process's peak RSS.
+//! fresh database, once without analysis and once with it (analysis, health and tasks in the
+//! same transactions). Prints emails/s end to end for both, what analysis adds, and the
+//! process's peak RSS.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench ingest`
 //! (`BENCH_MESSAGES` changes the count).
@@ -45,20 +47,21 @@ fn peak_rss_mib() -> f64 {
     kib / 1024.0
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let admin_url = std::env::var("DATABASE_URL").map_err(|_| {
-        anyhow::anyhow!("set DATABASE_URL to a server where databases may be created")
-    })?;
-    let count: usize = std::env::var("BENCH_MESSAGES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+/// What one run measured.
+struct Run {
+    elapsed: std::time::Duration,
+    stored: usize,
+    rows: i64,
+    largest_thread: i64,
+}
+
+/// Ingests the batch into a fresh database with these settings.
+async fn run(admin_url: &str, batch: &[Inbound], settings: &Settings) -> anyhow::Result<Run> {
     let name = format!(
         "trellin_bench_{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     );
-    let admin = sqlx::PgPool::connect(&admin_url).await?;
+    let admin = sqlx::PgPool::connect(admin_url).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&admin)
         .await?;
@@ -70,27 +73,8 @@ async fn main() -> anyhow::Result<()> {
     trellin::db::migrate(&pool).await?;
     setup_tenant(&pool).await;
 
-    let base: Vec<Inbound> = messages().into_iter().map(|(_, m)| m).collect();
-    let mut batch = Vec::with_capacity(count);
-    let mut round = 0;
-    while batch.len() < count {
-        batch.extend(replicate(round, &base));
-        round += 1;
-    }
-    batch.truncate(count);
-    let bytes: usize = batch.iter().map(|m| m.raw.len()).sum();
-
-    let parse_started = Instant::now();
-    for m in &batch {
-        if let Ok(email) = trellin::mail::parse(&m.raw) {
-            std::hint::black_box(trellin::mail::Reading::of_message(&email));
-        }
-    }
-    let parse_elapsed = parse_started.elapsed();
-
     let started = Instant::now();
-    let results =
-        ingest::ingest_all(&pool, &batch, chrono::Utc::now(), &Settings::default()).await?;
+    let results = ingest::ingest_all(&pool, batch, chrono::Utc::now(), settings).await?;
     let elapsed = started.elapsed();
     let stored = results
         .iter()
@@ -111,21 +95,74 @@ async fn main() -> anyhow::Result<()> {
     } else {
         println!("kept database {name}");
     }
+    Ok(Run {
+        elapsed,
+        stored,
+        rows,
+        largest_thread,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let admin_url = std::env::var("DATABASE_URL").map_err(|_| {
+        anyhow::anyhow!("set DATABASE_URL to a server where databases may be created")
+    })?;
+    let count: usize = std::env::var("BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+
+    let base: Vec<Inbound> = messages().into_iter().map(|(_, m)| m).collect();
+    let mut batch = Vec::with_capacity(count);
+    let mut round = 0;
+    while batch.len() < count {
+        batch.extend(replicate(round, &base));
+        round += 1;
+    }
+    batch.truncate(count);
+    let bytes: usize = batch.iter().map(|m| m.raw.len()).sum();
+
+    let parse_started = Instant::now();
+    for m in &batch {
+        if let Ok(email) = trellin::mail::parse(&m.raw) {
+            std::hint::black_box(trellin::mail::Reading::of_message(&email));
+        }
+    }
+    let parse_elapsed = parse_started.elapsed();
+
+    let bare = Settings {
+        analyzer: None,
+        ..Settings::default()
+    };
+    let without = run(&admin_url, &batch, &bare).await?;
+    let with = run(&admin_url, &batch, &Settings::default()).await?;
 
     println!(
-        "ingest bench: {} messages ({:.1} MiB), {stored} stored ({rows} rows)",
+        "ingest bench: {} messages ({:.1} MiB), {} stored ({} rows)",
         batch.len(),
-        bytes as f64 / 1_048_576.0
+        bytes as f64 / 1_048_576.0,
+        with.stored,
+        with.rows
     );
-    println!("  largest thread {largest_thread} emails (every copy is its own mail)");
+    println!(
+        "  largest thread {} emails (every copy is its own mail)",
+        with.largest_thread
+    );
     println!(
         "  reading alone (MIME, forward, quotes): {:.2} s",
         parse_elapsed.as_secs_f64()
     );
-    println!("  elapsed   {:.2} s", elapsed.as_secs_f64());
+    for (label, r) in [("without analysis", &without), ("with analysis", &with)] {
+        println!(
+            "  {label:<17} {:.2} s, {:.0} emails/s",
+            r.elapsed.as_secs_f64(),
+            batch.len() as f64 / r.elapsed.as_secs_f64()
+        );
+    }
     println!(
-        "  rate      {:.0} emails/s",
-        batch.len() as f64 / elapsed.as_secs_f64()
+        "  analysis adds   {:.1}% (target: at most 20%)",
+        100.0 * (with.elapsed.as_secs_f64() / without.elapsed.as_secs_f64() - 1.0)
     );
     println!("  peak RSS  {:.1} MiB", peak_rss_mib());
     Ok(())

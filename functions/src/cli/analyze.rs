@@ -3,7 +3,7 @@
 //! measured. A line that is not valid input gets an `error` line and the run goes on.
 
 use serde::{Deserialize, Serialize};
-use trellin::analysis::{Analysis, Analyzer, Email, Role};
+use trellin::analysis::{Analysis, Analyze, Analyzer, Email, Role};
 
 #[derive(Debug, Deserialize)]
 struct Input {

@@ -22,6 +22,9 @@ pub struct IngestArgs {
     /// Print one JSON object per message and a summary object.
     #[arg(long)]
     pub json: bool,
+    /// Store without analysing (a large import): run `trellin reanalyze` afterwards.
+    #[arg(long)]
+    pub no_analysis: bool,
     /// `.eml` files, folders of them, or mbox archives.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -104,7 +107,11 @@ pub async fn run(
         .iter()
         .map(|f| Inbound::new(f.raw.clone(), Source::File, envelope.clone()))
         .collect();
-    let results = ingest::ingest_all(&pool, &batch, now, &config.ingest_settings()).await?;
+    let mut settings = config.ingest_settings();
+    if args.no_analysis {
+        settings.analyzer = None;
+    }
+    let results = ingest::ingest_all(&pool, &batch, now, &settings).await?;
     let mut counts = [0usize; 3];
     for (file, result) in files.iter().zip(&results) {
         counts[match result.outcome {

@@ -21,7 +21,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::lexicon::{
     Cue, EMPHATIC_NUMBERS, FlagReason, GREETINGS, IMPERATIVES, PHRASES, SIGN_OFFS,
@@ -45,16 +45,22 @@ struct Lexicon {
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
     let mut patterns = Vec::with_capacity(PHRASES.len() * 2);
     let mut cues = Vec::with_capacity(PHRASES.len() * 2);
-    for (phrase, cue) in PHRASES {
-        patterns.push((*phrase).to_owned());
-        cues.push(*cue);
+    let imperatives = IMPERATIVES.iter().map(|verb| (*verb, Cue::Imperative));
+    let phrases = PHRASES
+        .iter()
+        .copied()
+        .filter(|(p, _)| !IMPERATIVES.contains(p));
+    for (phrase, cue) in phrases.chain(imperatives) {
+        patterns.push(phrase.to_owned());
+        cues.push(cue);
         if phrase.contains('\'') {
             patterns.push(phrase.replace('\'', "\u{2019}"));
-            cues.push(*cue);
+            cues.push(cue);
         }
     }
     let automaton = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(&patterns)
         .expect("the lexicon's phrases form a valid automaton");
     Lexicon { automaton, cues }
@@ -93,6 +99,8 @@ struct Sentence {
     closing: bool,
     /// Holds instructions aimed at the analyzer: not read at all.
     ignored: bool,
+    /// Says something has not arrived ("still haven't received").
+    chase: bool,
 }
 
 fn analyze(email: &Email<'_>) -> Analysis {
@@ -158,6 +166,16 @@ fn analyze(email: &Email<'_>) -> Analysis {
                     Some(w)
                 }
                 Cue::Fixed(w) => Some(w),
+                Cue::Imperative => {
+                    if opens_clause(&lower[sentence.start..hit.start]) {
+                        sentence.request = true;
+                    }
+                    None
+                }
+                Cue::Chase(w) => {
+                    sentence.chase = true;
+                    Some(w)
+                }
                 Cue::Problem => {
                     if !near(negator_end) {
                         sentence.problem = true;
@@ -196,6 +214,12 @@ fn analyze(email: &Email<'_>) -> Analysis {
                     evidence_pos.push((-4.0, hit.start, hit.end));
                     None
                 }
+                Cue::WeakFlag(reason) => {
+                    if !weak_flags.contains(&reason) {
+                        weak_flags.push(reason);
+                    }
+                    None
+                }
                 Cue::Instruction => {
                     sentence.ignored = true;
                     None
@@ -232,12 +256,6 @@ fn analyze(email: &Email<'_>) -> Analysis {
             sentence.question = text[sentence.start..sentence.end]
                 .trim_end()
                 .ends_with(['?', '¿']);
-            if opens_with_imperative(words) {
-                sentence.request = true;
-            }
-        }
-        if words.contains("we pay for") || words.contains("we're paying for") {
-            weak_flags.push(FlagReason::Churn);
         }
     }
 
@@ -279,7 +297,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
     } else {
         None
     };
-    let summary = summary(text, &sentences);
+    let summary = summary(text, &lower, &sentences);
     flags.sort();
     let flag_reasons: Vec<String> = flags.iter().map(|f| f.as_str().to_owned()).collect();
     let evidence = evidence(text, &mut evidence_pos, sentiment, !flags.is_empty());
@@ -321,11 +339,10 @@ fn squash(total: f32) -> f32 {
 
 /// The sentiment weight of the subject, without reply or forward prefixes.
 fn subject_score(subject: &str) -> f32 {
-    let subject = crate::mail::subject::normalize(subject);
     if subject.is_empty() {
         return 0.0;
     }
-    let lower = lower_same_length(&subject);
+    let lower = lower_same_length(subject);
     let lexicon = &*LEXICON;
     let mut score = 0.0;
     let mut negated = false;
@@ -346,6 +363,9 @@ fn subject_score(subject: &str) -> f32 {
 /// Lower-cases without changing any character's byte length, so that offsets found in the
 /// lower-cased text hold in the original.
 fn lower_same_length(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
@@ -390,12 +410,24 @@ fn first_word(sentence: &str) -> &str {
         .unwrap_or_default()
 }
 
+/// Whether a word after `before` (the sentence up to it) opens a clause: nothing but
+/// punctuation before it, or ", but", ";" or ":" right before it.
+fn opens_clause(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    !before.chars().any(char::is_alphanumeric)
+        || trimmed.ends_with(", but")
+        || trimmed.ends_with(';')
+        || trimmed.ends_with(':')
+}
+
 fn opens_with_imperative(lower_sentence: &str) -> bool {
-    let clauses = std::iter::once(lower_sentence)
-        .chain(lower_sentence.split(", but ").skip(1))
-        .chain(lower_sentence.split("; ").skip(1))
-        .chain(lower_sentence.split(": ").skip(1));
-    clauses.map(first_word).any(|w| IMPERATIVES.contains(&w))
+    let starts = |clause: &str| IMPERATIVES.contains(&first_word(clause));
+    starts(lower_sentence)
+        || [", but ", "; ", ": "].iter().any(|sep| {
+            lower_sentence
+                .find(sep)
+                .is_some_and(|i| starts(&lower_sentence[i + sep.len()..]))
+        })
 }
 
 fn is_emphatic_number(lower_sentence: &str) -> bool {
@@ -407,64 +439,64 @@ fn is_emphatic_number(lower_sentence: &str) -> bool {
 /// text after a greeting line and before the sign-off, and `end..closing_end` the sign-off
 /// line itself (kept for sentiment: "Thank you all!"). What follows is signature.
 fn core(body: &str) -> (usize, usize, usize) {
-    let mut lines = Vec::new();
-    let mut offset = 0;
-    for line in body.split_inclusive('\n') {
-        lines.push((offset, offset + line.len(), line.trim()));
-        offset += line.len();
-    }
-    let content: Vec<&(usize, usize, &str)> =
-        lines.iter().filter(|(_, _, l)| !l.is_empty()).collect();
-    let Some(first) = content.first() else {
+    // Non-empty lines with their offsets, without collecting them.
+    let mut lines = body.split_inclusive('\n').scan(0usize, |offset, line| {
+        let start = *offset;
+        *offset += line.len();
+        Some((start, start + line.len(), line.trim()))
+    });
+    let mut content = lines.by_ref().filter(|(_, _, l)| !l.is_empty());
+    let Some(first) = content.next() else {
         return (0, 0, 0);
     };
-    let mut start = first.0;
-    let mut index = 0;
-    if content.len() > 1 && is_greeting(first.2) {
-        start = content[1].0;
-        index = 1;
-    }
-    let mut end = body.len();
-    let mut closing_end = body.len();
-    for (i, line) in content.iter().enumerate().skip(index + 1) {
+    let second = content.next();
+    let (start, rest_from) = match second {
+        Some(second) if is_greeting(first.2) => (second.0, second),
+        Some(second) => (first.0, second),
+        None => return (first.0, body.len(), body.len()),
+    };
+    let after_first = start != first.0;
+    let candidates = (!after_first)
+        .then_some(rest_from)
+        .into_iter()
+        .chain(content);
+    for line in candidates {
         if is_sign_off(line.2) {
-            end = line.0;
-            closing_end = line.1;
-            break;
+            return (start, line.0, line.1);
         }
         if is_name_line(line.2) {
-            end = line.0;
-            closing_end = line.0;
-            break;
+            return (start, line.0, line.0);
         }
-        let _ = i;
     }
-    (start, end, closing_end.max(end))
+    (start, body.len(), body.len())
+}
+
+/// Whether `text` begins with `prefix`, ignoring ASCII case, and the prefix ends a word.
+fn starts_with_word(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && text[prefix.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
 }
 
 fn is_greeting(line: &str) -> bool {
-    let lower = line.to_lowercase();
     let words = line.split_whitespace().count();
-    let greets = GREETINGS.iter().any(|g| {
-        lower.starts_with(g)
-            && lower[g.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_alphanumeric())
-    });
-    (greets && words <= 6 && !lower.contains(". "))
+    let greets = GREETINGS.iter().any(|g| starts_with_word(line, g));
+    (greets && words <= 6 && !line.contains(". "))
         || (words <= 3 && (line.ends_with(',') || line.ends_with(" -") || line.ends_with(" –")))
 }
 
 fn is_sign_off(line: &str) -> bool {
-    let lower = line.to_lowercase();
-    let trimmed = lower.trim_end_matches([',', '.', '!', ' ']);
-    if trimmed.split_whitespace().count() > 5 {
+    let trimmed = line.trim_end_matches([',', '.', '!', ' ']);
+    if trimmed.len() > 40 || trimmed.split_whitespace().count() > 5 {
         return false;
     }
     SIGN_OFFS.iter().any(|s| {
-        trimmed == *s
-            || (trimmed.starts_with(s)
+        (trimmed.len() == s.len() && trimmed.eq_ignore_ascii_case(s))
+            || (starts_with_word(trimmed, s)
                 && trimmed[s.len()..]
                     .chars()
                     .next()
@@ -474,14 +506,12 @@ fn is_sign_off(line: &str) -> bool {
 
 /// A line that is only a name: "Jordan", "- Raymond", "J".
 fn is_name_line(line: &str) -> bool {
-    let words: Vec<&str> = line
-        .split_whitespace()
-        .filter(|w| *w != "-" && *w != "–")
-        .collect();
-    !words.is_empty()
-        && words.len() <= 3
+    let words = || line.split_whitespace().filter(|w| *w != "-" && *w != "–");
+    let count = words().count();
+    count > 0
+        && count <= 3
         && !line.ends_with(['.', '?', '!', ':', ','])
-        && words.iter().all(|w| {
+        && words().all(|w| {
             let w = w.trim_start_matches(['-', '–']);
             w.chars().next().is_some_and(char::is_uppercase)
                 && w.chars().all(|c| c.is_alphabetic() || c == '.' || c == '-')
@@ -631,10 +661,10 @@ fn truncate(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-fn summary(text: &str, sentences: &[Sentence]) -> String {
+fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
     let core: Vec<&Sentence> = sentences
         .iter()
-        .filter(|s| !s.closing && !is_pleasantry(&text[s.start..s.end].to_lowercase()))
+        .filter(|s| !s.closing && !is_pleasantry(&lower[s.start..s.end]))
         .filter(|s| text[s.start..s.end].chars().any(char::is_alphanumeric))
         .collect();
     let Some(first) = core.first() else {
@@ -686,8 +716,9 @@ fn waiting_for(
     if let Some(s) = request {
         let original = &text[s.start..s.end];
         let low = &lower[s.start..s.end];
-        let topic = crate::mail::subject::normalize(subject);
-        let topic = topic.trim_end_matches(['?', '!', '.']).to_owned();
+        let topic = topic_of(subject)
+            .trim_end_matches(['?', '!', '.'])
+            .to_owned();
         let object = request_object(original, low).or_else(|| {
             opens_with_imperative(low).then(|| {
                 let trimmed = original.trim_start_matches(|c: char| !c.is_alphanumeric());
@@ -710,18 +741,34 @@ fn waiting_for(
         }
     }
     // A chase names what is missing: "I still haven't received the final logo files."
-    for s in core() {
+    for s in core().filter(|s| s.chase) {
         if let Some(object) = chased_object(&text[s.start..s.end], &lower[s.start..s.end]) {
             return Some(object);
         }
     }
     if problem {
-        let topic = crate::mail::subject::normalize(subject);
+        let topic = topic_of(subject);
         if !topic.is_empty() {
             return Some(format!("fix for {}", lower_first(&topic)));
         }
     }
     None
+}
+
+/// The subject without reply and forward prefixes (`Re:`, `Fwd:`, `AW:` …), trimmed.
+fn topic_of(subject: &str) -> &str {
+    const PREFIXES: &[&str] = &[
+        "re:", "fwd:", "fw:", "aw:", "wg:", "tr:", "sv:", "rv:", "vs:",
+    ];
+    let mut rest = subject.trim();
+    while let Some(p) = PREFIXES.iter().find(|p| {
+        rest.len() >= p.len()
+            && rest.is_char_boundary(p.len())
+            && rest[..p.len()].eq_ignore_ascii_case(p)
+    }) {
+        rest = rest[p.len()..].trim_start();
+    }
+    rest
 }
 
 /// What a chasing sentence says is missing.

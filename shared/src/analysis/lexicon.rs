@@ -61,6 +61,13 @@ pub enum Cue {
     GoAhead,
     /// A risk the owner should see today.
     Flag(FlagReason),
+    /// A risk only when the email is unhappy ("we pay for a premium retainer…").
+    WeakFlag(FlagReason),
+    /// Says something expected has not arrived; a fixed sentiment weight.
+    Chase(f32),
+    /// A verb that makes a request when it opens a clause ("Fix it", "…, but check the
+    /// footer"); the entries come from [`IMPERATIVES`].
+    Imperative,
     /// A phrase that only looks like a cue; consumes it.
     Inert,
     /// Text that tries to instruct the analyzer ("ignore previous instructions"): the
@@ -271,6 +278,16 @@ pub const PHRASES: &[(&str, Cue)] = &[
     ("still not", Fixed(-1.5)),
     ("still waiting", Fixed(-2.0)),
     ("still haven't", Fixed(-2.0)),
+    ("still haven't received", Chase(-2.0)),
+    ("haven't received", Chase(-1.0)),
+    ("have not received", Chase(-1.0)),
+    ("never received", Chase(-1.0)),
+    ("didn't receive", Chase(-1.0)),
+    ("still waiting for", Chase(-2.0)),
+    ("still waiting on", Chase(-2.0)),
+    ("still don't have", Chase(-1.5)),
+    ("haven't got", Chase(-1.0)),
+    ("no sign of", Chase(-1.0)),
     ("again", Fixed(-1.0)),
     ("are back", Fixed(-1.0)),
     ("second time", Fixed(-1.5)),
@@ -373,7 +390,8 @@ pub const PHRASES: &[(&str, Cue)] = &[
     ("found out", Fixed(-1.5)),
     ("chase", Sentiment(-1.0)),
     ("chasing", Sentiment(-1.0)),
-    ("we pay for", Fixed(-1.5)),
+    ("we pay for", WeakFlag(Churn)),
+    ("we're paying for", WeakFlag(Churn)),
     ("damage", Sentiment(-1.5)),
     ("embarrassing", Sentiment(-2.5)),
     ("embarrassed", Sentiment(-2.5)),

@@ -81,6 +81,24 @@ pub struct Analysis {
     pub flag_reasons: Vec<String>,
 }
 
+/// What every analyzer does: read one email and say what it means. Analysing never fails;
+/// an analyzer that depends on something outside (the LLM one) falls back to the built-in one.
+pub trait Analyze {
+    fn analyze(&self, email: &Email<'_>) -> impl std::future::Future<Output = Analysis> + Send;
+}
+
+impl Analyze for Builtin {
+    async fn analyze(&self, email: &Email<'_>) -> Analysis {
+        Builtin::analyze(self, email)
+    }
+}
+
+impl Analyze for Llm {
+    async fn analyze(&self, email: &Email<'_>) -> Analysis {
+        Llm::analyze(self, email).await
+    }
+}
+
 /// The analyzer configuration chose.
 #[derive(Debug, Clone)]
 pub enum Analyzer {
@@ -103,19 +121,20 @@ impl Analyzer {
         }
     }
 
-    /// Analyses one email. Never fails: the LLM analyzer falls back to the built-in one.
-    pub async fn analyze(&self, email: &Email<'_>) -> Analysis {
-        match self {
-            Analyzer::Builtin(builtin) => builtin.analyze(email),
-            Analyzer::Llm(llm) => llm.analyze(email).await,
-        }
-    }
-
     /// The name recorded with each insight.
     pub fn name(&self) -> &'static str {
         match self {
             Analyzer::Builtin(_) => "builtin",
             Analyzer::Llm(_) => "llm",
+        }
+    }
+}
+
+impl Analyze for Analyzer {
+    async fn analyze(&self, email: &Email<'_>) -> Analysis {
+        match self {
+            Analyzer::Builtin(builtin) => builtin.analyze(email),
+            Analyzer::Llm(llm) => llm.analyze(email).await,
         }
     }
 }

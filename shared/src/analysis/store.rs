@@ -7,7 +7,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::tasks::{self, Commitments};
-use super::{Analysis, Analyzer, Email, Role, follow};
+use super::{Analysis, Analyze, Analyzer, Email, Role, follow};
 
 /// An email as the analyzer and task finder need it.
 #[derive(Debug, Clone, Copy)]
@@ -90,6 +90,95 @@ pub async fn save(
         analyzer,
         serde_json::to_value(commitments).unwrap_or_default(),
         offset.local_minus_utc() / 60,
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An analysis waiting to be written with others of its transaction.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub email: Uuid,
+    pub analysis: Analysis,
+    pub commitments: Commitments,
+    pub analyzer: &'static str,
+    pub offset: FixedOffset,
+}
+
+/// Writes many emails' insights and analysis columns in one statement (bulk ingestion).
+pub async fn save_all(
+    tx: &mut Transaction<'_, Postgres>,
+    pending: &[Pending],
+) -> Result<(), sqlx::Error> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = pending.iter().map(|p| p.email).collect();
+    let sentiments: Vec<String> = pending
+        .iter()
+        .map(|p| p.analysis.sentiment.as_str().to_owned())
+        .collect();
+    let summaries: Vec<String> = pending.iter().map(|p| p.analysis.summary.clone()).collect();
+    let waiting: Vec<Option<String>> = pending
+        .iter()
+        .map(|p| p.analysis.waiting_for.clone())
+        .collect();
+    let recommended: Vec<String> = pending
+        .iter()
+        .map(|p| p.analysis.recommended_action.clone())
+        .collect();
+    let flagged: Vec<bool> = pending.iter().map(|p| p.analysis.flagged).collect();
+    let scores: Vec<f32> = pending.iter().map(|p| p.analysis.score).collect();
+    let actions: Vec<bool> = pending.iter().map(|p| p.analysis.action_needed).collect();
+    let reasons: Vec<serde_json::Value> = pending
+        .iter()
+        .map(|p| serde_json::json!(p.analysis.flag_reasons))
+        .collect();
+    let evidence: Vec<serde_json::Value> = pending
+        .iter()
+        .map(|p| serde_json::json!(p.analysis.evidence))
+        .collect();
+    let analyzers: Vec<String> = pending.iter().map(|p| p.analyzer.to_owned()).collect();
+    let commitments: Vec<serde_json::Value> = pending
+        .iter()
+        .map(|p| serde_json::to_value(&p.commitments).unwrap_or_default())
+        .collect();
+    let offsets: Vec<i32> = pending
+        .iter()
+        .map(|p| p.offset.local_minus_utc() / 60)
+        .collect();
+    sqlx::query!(
+        r#"WITH data AS (
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::bool[], $7::real[], $8::bool[], $9::jsonb[], $10::jsonb[],
+                                  $11::text[], $12::jsonb[], $13::int[])
+               AS d(id, sentiment, summary, waiting_for, recommended, flagged, score, action,
+                    reasons, evidence, analyzer, commitments, offset_minutes)
+           ), insight AS (
+             INSERT INTO email_insights
+               (email_id, sentiment, summary, waiting_for, recommended_action, is_flagged, score,
+                action_needed, flag_reasons, evidence, analyzer, commitments)
+             SELECT id, sentiment, summary, waiting_for, recommended, flagged, score, action,
+                    reasons, evidence, analyzer, commitments FROM data
+             ON CONFLICT (email_id) DO NOTHING
+           )
+           UPDATE email_logs l SET sentiment = d.sentiment, summary = d.summary,
+                  action_needed = d.action, utc_offset_minutes = d.offset_minutes
+           FROM data d WHERE l.id = d.id"#,
+        &ids,
+        &sentiments,
+        &summaries,
+        &waiting as &[Option<String>],
+        &recommended,
+        &flagged,
+        &scores,
+        &actions,
+        &reasons,
+        &evidence,
+        &analyzers,
+        &commitments,
+        &offsets,
     )
     .execute(&mut **tx)
     .await?;

@@ -71,15 +71,17 @@ impl Inbound {
 pub struct Settings {
     /// A reply within this many minutes counts toward responsiveness.
     pub responsive_within_minutes: i32,
-    /// Analyses each stored email in the transaction that stores it.
-    pub analyzer: std::sync::Arc<crate::analysis::Analyzer>,
+    /// Analyses each stored email in the transaction that stores it, and re-derives its
+    /// customer's health and tasks. `None` stores without analysis (a bulk import to be
+    /// analysed later with `trellin reanalyze`).
+    pub analyzer: Option<std::sync::Arc<crate::analysis::Analyzer>>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             responsive_within_minutes: 24 * 60,
-            analyzer: std::sync::Arc::new(crate::analysis::Analyzer::default()),
+            analyzer: Some(std::sync::Arc::new(crate::analysis::Analyzer::default())),
         }
     }
 }

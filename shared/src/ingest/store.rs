@@ -34,6 +34,8 @@ struct Context {
     staff: HashMap<Uuid, HashMap<String, Uuid>>,
     /// Customers by tenant and key (an address, or `@domain`): (id, name).
     customers: HashMap<(Uuid, String), (Uuid, String)>,
+    /// Analyses of the emails stored so far, written together before the commit.
+    insights: Vec<analysis::store::Pending>,
 }
 
 impl Context {
@@ -112,15 +114,9 @@ pub(super) async fn ingest_one(
 ) -> Result<OneResult, sqlx::Error> {
     let mut tx = begin(pool).await?;
     let delivered = Delivered::read(inbound);
-    let result = ingest_in(
-        &mut tx,
-        &mut Context::default(),
-        inbound,
-        &delivered,
-        now,
-        settings,
-    )
-    .await?;
+    let mut context = Context::default();
+    let result = ingest_in(&mut tx, &mut context, inbound, &delivered, now, settings).await?;
+    analysis::store::save_all(&mut tx, &context.insights).await?;
     if let (Some(tenant), Some(customer)) = (result.tenant_id, result.stored_for) {
         follow::refresh_customer(&mut tx, tenant, customer).await?;
     }
@@ -148,6 +144,7 @@ pub(super) async fn ingest_batch(
     for (message, delivered) in inbound {
         results.push(ingest_in(&mut tx, &mut context, message, delivered, now, settings).await?);
     }
+    analysis::store::save_all(&mut tx, &context.insights).await?;
     // Health and tasks follow once per customer of the batch, in its transaction.
     let mut customers: Vec<(Uuid, Uuid)> = results
         .iter()
@@ -369,21 +366,19 @@ async fn ingest_in(
         fields,
     )
     .await?;
-    let stored_for = if let Outcome::Stored { email_id } = outcome {
-        let (analysis, commitments) =
-            analysis::store::understand(&settings.analyzer, &written).await;
-        analysis::store::save(
-            tx,
-            email_id,
-            &analysis,
-            &commitments,
-            settings.analyzer.name(),
-            offset,
-        )
-        .await?;
-        Some(customer.0)
-    } else {
-        None
+    let stored_for = match (&outcome, &settings.analyzer) {
+        (Outcome::Stored { email_id }, Some(analyzer)) => {
+            let (analysis, commitments) = analysis::store::understand(analyzer, &written).await;
+            context.insights.push(analysis::store::Pending {
+                email: *email_id,
+                analysis,
+                commitments,
+                analyzer: analyzer.name(),
+                offset,
+            });
+            Some(customer.0)
+        }
+        _ => None,
     };
     Ok(OneResult {
         tenant_id: Some(tenant.id),

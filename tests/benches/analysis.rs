@@ -1,0 +1,72 @@
+//! Built-in analyzer throughput on the labelled emails, and VADER's (Python) on the same
+//! texts in the same run, with the ratio (target: at least 50×).
+//!
+//! `cargo bench --bench analysis` — VADER runs through `bench/analysis/vader.py speed` with
+//! `TRELLIN_PYTHON` (default `python3`), which needs PyPI `vadersentiment`.
+
+use std::time::{Duration, Instant};
+
+use trellin::analysis::{Builtin, Email, Role};
+use trellin_tests::corpus;
+
+fn main() -> anyhow::Result<()> {
+    let path = corpus("labeled-emails").join("labeled.jsonl");
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&path)?
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    let emails: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["subject"].as_str().unwrap_or_default().to_owned(),
+                r["body"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+
+    let analyze_all = || {
+        for (subject, body) in &emails {
+            std::hint::black_box(Builtin.analyze(&Email {
+                subject,
+                body,
+                from_role: Role::Customer,
+            }));
+        }
+    };
+    analyze_all();
+    let mut done = 0usize;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        analyze_all();
+        done += emails.len();
+    }
+    let ours = done as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "analysis bench: {} labelled emails, built-in analyzer {ours:.0} emails/s ({:.2} µs each, one core)",
+        emails.len(),
+        1e6 / ours
+    );
+
+    let python = std::env::var("TRELLIN_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/analysis/vader.py");
+    let output = std::process::Command::new(&python)
+        .arg(&script)
+        .arg("speed")
+        .arg(&path)
+        .output()?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "VADER did not run ({python}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let vader: f64 = String::from_utf8_lossy(&output.stdout).trim().parse()?;
+    println!("  VADER (Python) {vader:.0} emails/s");
+    println!(
+        "  ratio          {:.1}× (target: at least 50×)",
+        ours / vader
+    );
+    Ok(())
+}

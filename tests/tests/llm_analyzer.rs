@@ -223,7 +223,7 @@ async fn trellin_analyze_uses_the_configured_model_for_each_line() {
     assert_eq!(out.lines().count(), 2);
     assert!(
         out.lines()
-            .all(|l| l.contains(&*good_answer()["summary"].as_str().unwrap_or_default()))
+            .all(|l| l.contains(good_answer()["summary"].as_str().unwrap_or_default()))
     );
     let calls = stand_in.calls();
     assert_eq!(calls.len(), 2);

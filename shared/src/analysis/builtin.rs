@@ -749,7 +749,7 @@ fn waiting_for(
     if problem {
         let topic = topic_of(subject);
         if !topic.is_empty() {
-            return Some(format!("fix for {}", lower_first(&topic)));
+            return Some(format!("fix for {}", lower_first(topic)));
         }
     }
     None

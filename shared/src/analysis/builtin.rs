@@ -431,6 +431,9 @@ fn opens_with_imperative(lower_sentence: &str) -> bool {
 }
 
 fn is_emphatic_number(lower_sentence: &str) -> bool {
+    if lower_sentence.len() > 10 {
+        return false;
+    }
     let t = lower_sentence.trim().trim_end_matches(['.', '!']);
     EMPHATIC_NUMBERS.contains(&t)
 }
@@ -832,50 +835,56 @@ fn lower_first(text: &str) -> String {
     }
 }
 
+/// Phrases that introduce what a request asks for, in order of preference: what the
+/// customer asks about ("ETA on …"), then how they ask.
+const ASKS: &[&str] = &[
+    "eta on ",
+    "status of ",
+    "update on ",
+    "check in on ",
+    "checking in on ",
+    "news on ",
+    "could you please ",
+    "can you please ",
+    "could you also ",
+    "can you also ",
+    "would you mind ",
+    "could you ",
+    "can you ",
+    "would you ",
+    "will you ",
+    "can we have ",
+    "could we have ",
+    "can we get ",
+    "could we get ",
+    "can we ",
+    "could we ",
+    "please ",
+    "i still want ",
+    "we expect ",
+    "i expect ",
+    "i need to know ",
+    "i need to ",
+    "i'd like ",
+    "we'd like ",
+    "i need ",
+    "we need ",
+    "let me know ",
+    "let us know ",
+];
+
+static ASKING: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(ASKS).expect("the request phrases form a valid automaton"));
+
 /// "Could you send us the W-9?" → "the W-9"; "What's the ETA on a staging link?" → "a staging
 /// link"; "Please add them to the events page." → "add them to the events page".
 fn request_object(original: &str, lower: &str) -> Option<String> {
-    const ABOUT: &[&str] = &[
-        "eta on ",
-        "status of ",
-        "update on ",
-        "check in on ",
-        "checking in on ",
-        "news on ",
-    ];
-    const ASKS: &[&str] = &[
-        "could you please ",
-        "can you please ",
-        "could you also ",
-        "can you also ",
-        "would you mind ",
-        "could you ",
-        "can you ",
-        "would you ",
-        "will you ",
-        "can we have ",
-        "could we have ",
-        "can we get ",
-        "could we get ",
-        "can we ",
-        "could we ",
-        "please ",
-        "i still want ",
-        "we expect ",
-        "i expect ",
-        "i need to know ",
-        "i need to ",
-        "i'd like ",
-        "we'd like ",
-        "i need ",
-        "we need ",
-        "let me know ",
-        "let us know ",
-    ];
-    let (at, len) = ABOUT
-        .iter()
-        .chain(ASKS)
-        .find_map(|p| lower.find(p).map(|i| (i, p.len())))?;
+    // The earliest entry of the list present in the sentence wins ("could you please" over
+    // "please"), whatever its position.
+    let (at, len) = ASKING
+        .find_overlapping_iter(lower)
+        .min_by_key(|m| m.pattern().as_usize())
+        .map(|m| (m.start(), m.len()))?;
     let mut rest = &original[at + len..];
     for filler in [
         "let me know ",

@@ -340,12 +340,25 @@ pub async fn facts(
         .collect())
 }
 
+/// The advisory lock that serialises derivations of one customer.
+fn lock_key(customer: Uuid) -> i64 {
+    let bytes = customer.as_bytes();
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&bytes[..8]);
+    // A namespace, so that these keys do not meet ingestion's per-customer keys.
+    i64::from_be_bytes(key) ^ 0x5452_454c_4c49_4e44
+}
+
 /// Re-derives a customer's health, history and tasks, in the caller's transaction.
 pub async fn refresh_customer(
     tx: &mut Transaction<'_, Postgres>,
     tenant: Uuid,
     customer: Uuid,
 ) -> Result<(), sqlx::Error> {
+    // One derivation of a customer at a time, and it reads every email committed before it.
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock_key(customer))
+        .execute(&mut **tx)
+        .await?;
     let facts = facts(tx, customer).await?;
     let health = derive(&facts);
     sqlx::query!(

@@ -5,9 +5,11 @@
 //! find the tenant by recipient, apply the trust and attribution rules, find or create the
 //! customer and employee, recognise a duplicate (by Message-ID, or by a fingerprint that also
 //! matches a forwarded copy, which has lost its Message-ID), thread it, store it, match
-//! replies in its thread, and record what was received. The employees' reply statistics are
-//! recomputed once per batch. A database failure rolls the message back whole and is
-//! returned, so that the caller can retry; bad input is an outcome, not an error.
+//! replies in its thread, analyse it (`analysis`), and record what was received. The
+//! customer's health and tasks are then re-derived — in the same transaction for a single
+//! message, once per customer after a bulk load — and the employees' reply statistics and task
+//! counters recomputed. A database failure rolls the message back whole and is returned, so
+//! that the caller can retry; bad input is an outcome, not an error.
 
 pub mod attribution;
 mod store;
@@ -179,8 +181,10 @@ pub const BATCH_SIZE: usize = 250;
 
 /// Ingests many messages in bulk. The messages are divided by customer among parallel
 /// workers (one per core, at most four); each worker ingests its share in order, [`BATCH_SIZE`]
-/// messages per transaction, under the customers' locks. The employees' statistics are
-/// recomputed once at the end. Results come back in input order.
+/// messages per transaction (each email stored with its analysis), under the customers'
+/// locks. Then each customer that got mail has its health and tasks re-derived (one
+/// transaction each; until then they are as before the load), and the employees' statistics
+/// are recomputed. Results come back in input order.
 ///
 /// # Errors
 /// As [`ingest`]; batches already committed stay ingested, a failing batch is rolled back
@@ -241,6 +245,13 @@ pub async fn ingest_all(
         indexed.extend(done);
     }
     indexed.sort_by_key(|(index, _)| *index);
+    let customers: Vec<(Uuid, Uuid)> = indexed
+        .iter()
+        .filter_map(|(_, r)| r.tenant_id.zip(r.stored_for))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    store::refresh_customers(pool, &customers).await?;
     let touched: std::collections::BTreeSet<Uuid> =
         indexed.iter().filter_map(|(_, r)| r.tenant_id).collect();
     for tenant in touched {

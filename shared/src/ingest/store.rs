@@ -125,7 +125,9 @@ pub(super) async fn ingest_one(
 }
 
 /// Ingests messages in one transaction: the batch is committed whole, so every message in it
-/// is stored whole, and a database failure rolls the batch back for a retry.
+/// is stored whole with its analysis, and a database failure rolls the batch back for a
+/// retry. The customers' health and tasks are re-derived by the caller once all batches are
+/// in ([`refresh_customers`]).
 pub(super) async fn ingest_batch(
     pool: &PgPool,
     inbound: &[(&Inbound, &Delivered)],
@@ -145,18 +147,22 @@ pub(super) async fn ingest_batch(
         results.push(ingest_in(&mut tx, &mut context, message, delivered, now, settings).await?);
     }
     analysis::store::save_all(&mut tx, &context.insights).await?;
-    // Health and tasks follow once per customer of the batch, in its transaction.
-    let mut customers: Vec<(Uuid, Uuid)> = results
-        .iter()
-        .filter_map(|r| r.tenant_id.zip(r.stored_for))
-        .collect();
-    customers.sort_unstable();
-    customers.dedup();
-    for (tenant, customer) in customers {
-        follow::refresh_customer(&mut tx, tenant, customer).await?;
-    }
     tx.commit().await?;
     Ok(results)
+}
+
+/// Re-derives the health and tasks of the customers that bulk ingestion stored mail for, one
+/// transaction each.
+pub(super) async fn refresh_customers(
+    pool: &PgPool,
+    customers: &[(Uuid, Uuid)],
+) -> Result<(), sqlx::Error> {
+    for (tenant, customer) in customers {
+        let mut tx = pool.begin().await?;
+        follow::refresh_customer(&mut tx, *tenant, *customer).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// Which customer a message will be about, for dividing a bulk load among parallel workers

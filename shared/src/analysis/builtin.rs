@@ -260,8 +260,14 @@ fn analyze(email: &Email<'_>) -> Analysis {
     }
 
     let subject = subject_score(email.subject);
-    // A risk the owner must see is seldom said in a good mood.
-    let risk = if flags.is_empty() { 0.0 } else { FLAG_WEIGHT };
+    // A risk the owner must see is seldom said in a good mood; a decision to leave, though,
+    // can be a calm notice ("We've decided to bring marketing in-house. Thank you for …").
+    let calm_decision = flags == [FlagReason::Churn] && lower.contains("decided");
+    let risk = if flags.is_empty() || calm_decision {
+        0.0
+    } else {
+        FLAG_WEIGHT
+    };
     let total: f32 = sentences.iter().map(|s| s.score).sum::<f32>() + subject * 0.5 + risk;
     let mut sentiment = if total >= THRESHOLD {
         Sentiment::Happy
@@ -270,6 +276,9 @@ fn analyze(email: &Email<'_>) -> Analysis {
     } else {
         Sentiment::Neutral
     };
+    if calm_decision && sentiment == Sentiment::Happy {
+        sentiment = Sentiment::Neutral;
+    }
     let staff = email.from_role == Role::Staff;
     if sentiment == Sentiment::Unhappy && !staff {
         for reason in weak_flags {
@@ -284,9 +293,11 @@ fn analyze(email: &Email<'_>) -> Analysis {
     let core_sentences = || sentences.iter().filter(|s| !s.closing);
     let asks = core_sentences().any(|s| (s.request || s.question) && !s.go_ahead);
     let problem = core_sentences().any(|s| s.problem);
-    let action_needed = !staff
-        && !no_action
-        && (asks || problem || sentiment == Sentiment::Unhappy || !flags.is_empty());
+    // Resigned acceptance ("It's fine, I guess. Go ahead.") is displeasure, not a complaint
+    // that waits for an answer.
+    let go_ahead = core_sentences().any(|s| s.go_ahead);
+    let complains = sentiment == Sentiment::Unhappy && !go_ahead;
+    let action_needed = !staff && !no_action && (asks || problem || complains || !flags.is_empty());
     if staff && sentiment == Sentiment::Unhappy && total > -2.0 * THRESHOLD {
         // Staff apologise and name problems; only a clearly negative email of theirs counts.
         sentiment = Sentiment::Neutral;
@@ -636,6 +647,15 @@ fn is_pleasantry(lower: &str) -> bool {
 }
 
 fn collapse(text: &str) -> String {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    let plain = text.is_ascii()
+        && !bytes.iter().enumerate().any(|(i, b)| {
+            matches!(b, b'\n' | b'\r' | b'\t') || (*b == b' ' && bytes.get(i + 1) == Some(&b' '))
+        });
+    if plain {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -786,6 +806,7 @@ fn chased_object(original: &str, lower: &str) -> Option<String> {
         "didn't receive ",
         "haven't got ",
         "no sign of ",
+        "still no ",
     ];
     let (at, len) = CHASES
         .iter()

@@ -520,6 +520,9 @@ fn is_sign_off(line: &str) -> bool {
 
 /// A line that is only a name: "Jordan", "- Raymond", "J".
 fn is_name_line(line: &str) -> bool {
+    if line.len() > 40 {
+        return false;
+    }
     let words = || line.split_whitespace().filter(|w| *w != "-" && *w != "–");
     let count = words().count();
     count > 0
@@ -536,53 +539,55 @@ fn is_name_line(line: &str) -> bool {
 /// ends; the part from `core_end` on is the closing.
 fn sentences(text: &str, start: usize, closing_end: usize, core_end: usize) -> Vec<Sentence> {
     let mut out = Vec::with_capacity(16);
-    let mut begin = start;
+    let core_end = core_end.clamp(start, closing_end);
+    split_sentences(text, start, core_end, false, &mut out);
+    split_sentences(text, core_end, closing_end, true, &mut out);
+    out
+}
+
+/// Splits `from..to` at sentence ends and unwrapped line breaks.
+fn split_sentences(text: &str, from: usize, to: usize, closing: bool, out: &mut Vec<Sentence>) {
     let bytes = text.as_bytes();
-    let push = |from: usize, to: usize, out: &mut Vec<Sentence>| {
-        let piece = &text[from..to];
+    let mut push = |a: usize, b: usize| {
+        let piece = &text[a..b];
         let lead = piece.len() - piece.trim_start().len();
-        let _ = lead;
         let trail = piece.len() - piece.trim_end().len();
         if lead + trail < piece.len() {
             out.push(Sentence {
-                start: from + lead,
-                end: to - trail,
-                closing: from >= core_end,
+                start: a + lead,
+                end: b - trail,
+                closing,
                 ..Sentence::default()
             });
         }
     };
-    let mut i = start;
-    while i < closing_end {
-        let b = bytes[i];
-        let boundary = match b {
-            b'\n' if !is_wrapped(text, i) => Some(i + 1),
-            b'.' if is_abbreviation(&text[begin..i]) => None,
-            b'.' | b'!' | b'?' => {
-                let next = bytes.get(i + 1).copied();
-                match next {
-                    Some(b' ' | b'\n' | b'\r' | b'\t') | None => Some(i + 1),
-                    Some(b'.' | b'!' | b'?') => None,
-                    _ => None,
-                }
-            }
-            _ => None,
+    let mut begin = from;
+    let mut i = from;
+    while i < to {
+        let Some(offset) = bytes[i..to]
+            .iter()
+            .position(|b| matches!(b, b'\n' | b'.' | b'!' | b'?'))
+        else {
+            break;
         };
-        let at_closing = i + 1 == core_end && core_end > begin;
-        if let Some(cut) = boundary {
-            let cut = cut.min(closing_end);
-            push(begin, cut, &mut out);
-            begin = cut;
-        } else if at_closing {
-            push(begin, core_end, &mut out);
-            begin = core_end;
-        }
+        i += offset;
+        let boundary = match bytes[i] {
+            b'\n' => !is_wrapped(text, i),
+            b'.' if is_abbreviation(&text[begin..i]) => false,
+            _ => matches!(
+                bytes.get(i + 1),
+                Some(b' ' | b'\n' | b'\r' | b'\t') | None
+            ),
+        };
         i += 1;
+        if boundary {
+            push(begin, i);
+            begin = i;
+        }
     }
-    if begin < closing_end {
-        push(begin, closing_end, &mut out);
+    if begin < to {
+        push(begin, to);
     }
-    out
 }
 
 /// Whether the line break at `at` only wraps a long sentence onto the next line (plain-text
@@ -685,12 +690,13 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
-    let core: Vec<&Sentence> = sentences
-        .iter()
-        .filter(|s| !s.closing && !is_pleasantry(&lower[s.start..s.end]))
-        .filter(|s| text[s.start..s.end].chars().any(char::is_alphanumeric))
-        .collect();
-    let Some(first) = core.first() else {
+    let core = || {
+        sentences
+            .iter()
+            .filter(|s| !s.closing && !is_pleasantry(&lower[s.start..s.end]))
+            .filter(|s| text[s.start..s.end].chars().any(char::is_alphanumeric))
+    };
+    let Some(first) = core().next() else {
         return String::new();
     };
     let weight = |s: &Sentence| {
@@ -699,27 +705,25 @@ fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
             + if s.flag { 4.0 } else { 0.0 }
             + if s.problem { 1.0 } else { 0.0 }
     };
-    let lead = collapse(&text[first.start..first.end]);
-    let best = core
-        .iter()
+    let best = core()
         .skip(1)
         .filter(|s| weight(s) > 0.0)
         .max_by(|a, b| weight(a).total_cmp(&weight(b)));
-    let joined = match best {
-        Some(best) => {
-            let other = collapse(&text[best.start..best.end]);
-            let both = format!("{lead} {other}");
-            if both.chars().count() <= SUMMARY_MAX {
-                both
-            } else if weight(best) > weight(first) + 2.0 {
-                other
-            } else {
-                lead
-            }
+    let mut joined = collapse(&text[first.start..first.end]);
+    if let Some(best) = best {
+        let other = collapse(&text[best.start..best.end]);
+        if joined.chars().count() + 1 + other.chars().count() <= SUMMARY_MAX {
+            joined.push(' ');
+            joined.push_str(&other);
+        } else if weight(best) > weight(first) + 2.0 {
+            joined = other;
         }
-        None => lead,
-    };
-    truncate(&joined, SUMMARY_MAX)
+    }
+    if joined.chars().count() <= SUMMARY_MAX {
+        joined
+    } else {
+        truncate(&joined, SUMMARY_MAX)
+    }
 }
 
 /// What the customer waits for: the object of the main request, an answer to a question, a

@@ -410,3 +410,52 @@ async fn reanalysis_changes_nothing_and_a_task_done_by_hand_stays_done(pool: PgP
         "counters follow the completion"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_task_belongs_to_the_customers_project_it_names(pool: PgPool) {
+    let tenant = setup_tenant(&pool).await;
+    let inbound: Vec<_> = messages().into_iter().map(|(_, m)| m).collect();
+    // The first half of the mailbox creates the customers; then the agency records a project.
+    ingest::ingest_all(&pool, &inbound[..10], as_of(), &Settings::default())
+        .await
+        .expect("first half");
+    let meridian = sqlx::query_scalar!(
+        "SELECT id FROM customers WHERE user_id = $1 AND primary_domain = 'meridiandental.com'",
+        tenant.id
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("Meridian");
+    let project = sqlx::query_scalar!(
+        "INSERT INTO projects (customer_id, name) VALUES ($1, 'SEO') RETURNING id",
+        meridian
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("project");
+    ingest::ingest_all(&pool, &inbound[10..], as_of(), &Settings::default())
+        .await
+        .expect("second half");
+    let linked = sqlx::query!(
+        r#"SELECT t.description, t.project_id, l.subject
+           FROM tasks t JOIN email_logs l ON l.id = t.source_email_id
+           WHERE t.customer_id = $1"#,
+        meridian
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("tasks");
+    assert!(!linked.is_empty(), "Meridian has tasks");
+    for task in &linked {
+        let names_it = task.description.to_lowercase().contains("seo")
+            || task.subject.as_deref().is_some_and(|s| s.contains("SEO"));
+        assert_eq!(
+            task.project_id == Some(project),
+            names_it,
+            "{}: project {:?}",
+            task.description,
+            task.project_id
+        );
+    }
+    assert!(linked.iter().any(|t| t.project_id == Some(project)));
+}

@@ -574,10 +574,7 @@ fn split_sentences(text: &str, from: usize, to: usize, closing: bool, out: &mut 
         let boundary = match bytes[i] {
             b'\n' => !is_wrapped(text, i),
             b'.' if is_abbreviation(&text[begin..i]) => false,
-            _ => matches!(
-                bytes.get(i + 1),
-                Some(b' ' | b'\n' | b'\r' | b'\t') | None
-            ),
+            _ => matches!(bytes.get(i + 1), Some(b' ' | b'\n' | b'\r' | b'\t') | None),
         };
         i += 1;
         if boundary {

@@ -17,7 +17,8 @@
 //!   or explain, or an item that only repeats the subject, when it replies without promising
 //!   anything new.
 //! - **tasks**: each promise (see [`super::tasks`]) re-dates the customer's open task it shares
-//!   a keyword with, or opens a new one for the employee of its email; a later delivering staff
+//!   a keyword with, or opens a new one for the employee of its email (and the customer's
+//!   project that the task or its thread subject names); a later delivering staff
 //!   email in the task's threads, or the customer's word that it arrived, completes it.
 //! - a **customer update** is written each time the overall sentiment changes.
 
@@ -87,6 +88,8 @@ pub struct Task {
     pub created_email: Uuid,
     pub updated_email: Uuid,
     pub completed: Option<(Uuid, NaiveDateTime)>,
+    /// The subject of the thread it was promised or asked for in.
+    pub subject: String,
 }
 
 #[derive(Debug, Clone)]
@@ -252,6 +255,7 @@ pub fn derive(facts: &[Fact]) -> Health {
                     created_email: fact.id,
                     updated_email: fact.id,
                     completed: None,
+                    subject: fact.subject.clone(),
                 }),
             }
         }
@@ -411,21 +415,28 @@ pub async fn refresh_customer(
     let completed_by: Vec<Option<Uuid>> = tasks.iter().map(|t| t.completed.map(|c| c.0)).collect();
     let completed_at: Vec<Option<NaiveDateTime>> =
         tasks.iter().map(|t| t.completed.map(|c| c.1)).collect();
+    let subjects: Vec<String> = tasks.iter().map(|t| t.subject.clone()).collect();
     sqlx::query!(
         r#"INSERT INTO tasks (user_id, customer_id, task_key, kind, description, due_date, assigned_to,
                               thread_key, source_email_id, updated_email_id, completed_email_id,
-                              completed_at, status)
+                              completed_at, status, project_id)
            SELECT $1, $2, k, kind, d, due, e, th, c, u, cb, ca,
-                  CASE WHEN ca IS NULL THEN 'open' ELSE 'completed' END
+                  CASE WHEN ca IS NULL THEN 'open' ELSE 'completed' END,
+                  -- The customer's project the task or its thread names, the longest name first.
+                  (SELECT p.id FROM projects p
+                    WHERE p.customer_id = $2 AND length(p.name) > 0
+                      AND (strpos(lower(d), lower(p.name)) > 0 OR strpos(lower(subj), lower(p.name)) > 0)
+                    ORDER BY length(p.name) DESC, p.created_at LIMIT 1)
            FROM unnest($3::text[], $4::text[], $5::text[], $6::date[], $7::uuid[], $8::text[],
-                       $9::uuid[], $10::uuid[], $11::uuid[], $12::timestamp[])
-                AS x(k, kind, d, due, e, th, c, u, cb, ca)
+                       $9::uuid[], $10::uuid[], $11::uuid[], $12::timestamp[], $13::text[])
+                AS x(k, kind, d, due, e, th, c, u, cb, ca, subj)
            ON CONFLICT (user_id, task_key) DO UPDATE SET
              kind = EXCLUDED.kind,
              description = EXCLUDED.description,
              due_date = EXCLUDED.due_date,
              assigned_to = EXCLUDED.assigned_to,
              thread_key = EXCLUDED.thread_key,
+             project_id = EXCLUDED.project_id,
              updated_email_id = EXCLUDED.updated_email_id,
              completed_email_id = CASE WHEN tasks.completed_by_hand THEN tasks.completed_email_id
                                        ELSE EXCLUDED.completed_email_id END,
@@ -444,6 +455,7 @@ pub async fn refresh_customer(
         &updated,
         &completed_by as &[Option<Uuid>],
         &completed_at as &[Option<NaiveDateTime>],
+        &subjects,
     )
     .execute(&mut **tx)
     .await?;

@@ -70,15 +70,15 @@ pub struct Analysis {
     pub sentiment: Sentiment,
     /// In [-1, 1]: negative is displeasure.
     pub score: f32,
-    /// The phrases that decided the sentiment and the flag, as written.
-    pub evidence: Vec<String>,
-    /// One or two sentences of the email's own words, at most 240 characters.
-    pub summary: String,
     pub action_needed: bool,
     pub waiting_for: Option<String>,
     pub recommended_action: String,
     pub flagged: bool,
     pub flag_reasons: Vec<String>,
+    /// One or two sentences of the email's own words, at most 240 characters.
+    pub summary: String,
+    /// The phrases that decided the sentiment and the flag, as written.
+    pub evidence: Vec<String>,
 }
 
 /// What every analyzer does: read one email and say what it means. Analysing never fails;

@@ -177,6 +177,17 @@ async fn demo_sets_up_the_demo_agency_and_stores_its_mailbox_once(pool: PgPool) 
         "{out}"
     );
 
+    assert!(
+        out.contains("What each email says (builtin analyzer):"),
+        "{out}"
+    );
+    assert!(
+        out.contains("unhappy") && out.contains("waiting for: the final logo files"),
+        "each stored email's analysis: {out}"
+    );
+    assert!(out.contains("Customers (health):"), "{out}");
+    assert!(out.contains("Tasks as of"), "{out}");
+
     let (again, out2) = trellin(&["demo"], &config, "").await;
     again.expect("a second demo run succeeds");
     assert_eq!(
@@ -382,4 +393,114 @@ async fn an_operator_sets_up_a_tenant_ingests_files_and_lists_what_was_refused(p
     let (all, out) = trellin(&["inbound", "--limit", "5"], &config, "").await;
     all.expect("inbound");
     assert!(out.contains("5 message(s)"), "{out}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn tasks_and_health_are_listed_as_of_a_given_day_and_a_task_can_be_done_by_hand(
+    pool: PgPool,
+) {
+    let config = Config {
+        database_url: Some(trellin_tests::database_url(&pool)),
+        ..offline_config()
+    };
+    let truth = trellin_tests::mailbox::truth();
+    let run = |args: Vec<String>| {
+        let config = config.clone();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            trellin(&args, &config, "").await
+        }
+    };
+    let words = |text: &str| {
+        text.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    run(words("tenant add --name Maya --email maya@brightpath.io --domain brightpath.io --slug brightpath --timezone America/Los_Angeles"))
+        .await
+        .0
+        .expect("tenant");
+    for e in truth["employees"].as_array().expect("employees") {
+        let mut args = words("employee add --tenant brightpath --name");
+        args.push(e["name"].as_str().expect("name").to_owned());
+        args.push("--email".to_owned());
+        args.push(e["email"].as_str().expect("email").to_owned());
+        run(args).await.0.expect("employee");
+    }
+    let folder = shared_dir().join("sample-mailbox").join("emails");
+    let mut ingest = words("ingest --tenant brightpath --now 2026-11-20");
+    ingest.push(folder.to_string_lossy().into_owned());
+    let (ingested, out) = run(ingest).await;
+    ingested.expect("ingest");
+    assert!(out.contains("59 stored"), "{out}");
+
+    let overdue = |out: &str| -> Vec<Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).expect("JSON task"))
+            .collect()
+    };
+    let (listed, out) = run(words("task list --overdue --json --now 2026-11-20")).await;
+    listed.expect("task list");
+    let late = overdue(&out);
+    assert_eq!(late.len(), 3, "{out}");
+    assert!(
+        late.iter()
+            .all(|t| t["overdue"] == true && t["status"] == "open")
+    );
+    let (earlier, out) = run(words("task list --overdue --json --now 2026-11-17")).await;
+    earlier.expect("task list");
+    assert!(
+        overdue(&out).len() < 3,
+        "fewer tasks are late three days earlier: {out}"
+    );
+
+    let (health, out) = run(words("customers --json")).await;
+    health.expect("customers");
+    let customers: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(customers.len(), 6);
+    assert_eq!(
+        customers[0]["flagged"], true,
+        "flagged customers come first: {out}"
+    );
+
+    let id = late[0]["id"].as_str().expect("id");
+    let (done, out) = run(vec![
+        "task".into(),
+        "done".into(),
+        id[..8].to_owned(),
+        "--now".into(),
+        "2026-11-20".into(),
+    ])
+    .await;
+    done.expect("task done");
+    assert!(out.contains(id), "{out}");
+    let (after, out) = run(words("task list --overdue --json --now 2026-11-20")).await;
+    after.expect("task list");
+    assert_eq!(overdue(&out).len(), 2, "{out}");
+
+    let (again, out) = run(words("reanalyze --tenant brightpath --now 2026-11-20")).await;
+    again.expect("reanalyze");
+    assert!(
+        out.contains(
+            "re-analysed 59 email(s) of 6 customer(s) with the builtin analyzer; 0 changed"
+        ),
+        "{out}"
+    );
+    let (still, out) = run(words("task list --overdue --json --now 2026-11-20")).await;
+    still.expect("task list");
+    assert_eq!(
+        overdue(&out).len(),
+        2,
+        "done by hand survives re-analysis: {out}"
+    );
+
+    let (bad, _) = run(words("task list --now yesterday")).await;
+    assert!(
+        bad.expect_err("not a time")
+            .to_string()
+            .contains("TRELLIN_NOW")
+    );
 }

@@ -48,6 +48,27 @@ fn main() -> anyhow::Result<()> {
         1e6 / ours
     );
 
+    // The analyzer keeps no state, so emails analyse in parallel: one thread per core.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let started = Instant::now();
+    let done: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = 0usize;
+                    while started.elapsed() < Duration::from_secs(3) {
+                        analyze_all();
+                        done += emails.len();
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    let all_cores = done as f64 / started.elapsed().as_secs_f64();
+    println!("  on all {cores} cores: {all_cores:.0} emails/s");
+
     let python = std::env::var("TRELLIN_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/analysis/vader.py");
@@ -65,8 +86,9 @@ fn main() -> anyhow::Result<()> {
     let vader: f64 = String::from_utf8_lossy(&output.stdout).trim().parse()?;
     println!("  VADER (Python) {vader:.0} emails/s");
     println!(
-        "  ratio          {:.1}× (target: at least 50×)",
-        ours / vader
+        "  ratio          {:.1}× on one core each (target: at least 50×); {:.1}× with all {cores} cores against VADER's one",
+        ours / vader,
+        all_cores / vader
     );
     Ok(())
 }

@@ -651,10 +651,10 @@ fn is_pleasantry(lower: &str) -> bool {
 fn collapse(text: &str) -> String {
     let text = text.trim();
     let bytes = text.as_bytes();
-    let plain = text.is_ascii()
-        && !bytes.iter().enumerate().any(|(i, b)| {
-            matches!(b, b'\n' | b'\r' | b'\t') || (*b == b' ' && bytes.get(i + 1) == Some(&b' '))
-        });
+    let plain = bytes
+        .iter()
+        .all(|b| b.is_ascii() && !matches!(b, b'\n' | b'\r' | b'\t'))
+        && !bytes.windows(2).any(|w| w == b"  ");
     if plain {
         return text.to_owned();
     }
@@ -813,21 +813,7 @@ fn chased_object(original: &str, lower: &str) -> Option<String> {
         .iter()
         .find_map(|p| lower.find(p).map(|i| (i, p.len())))?;
     let rest = &original[at + len..];
-    let stop = [
-        ".",
-        "?",
-        "!",
-        ",",
-        ";",
-        " yet",
-        " despite",
-        " although",
-        " because",
-    ]
-    .iter()
-    .filter_map(|s| rest.find(s))
-    .min()
-    .unwrap_or(rest.len());
+    let stop = CHASE_ENDS.find(rest).map_or(rest.len(), |m| m.start());
     let object = collapse(&rest[..stop]);
     (object.len() >= 3).then(|| truncate(&object, 100))
 }
@@ -895,6 +881,40 @@ const ASKS: &[&str] = &[
     "let us know ",
 ];
 
+/// Where the object of a request ends: "… so that", "… by Friday", "… if you can".
+static OBJECT_ENDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "?",
+        ". ",
+        ", so ",
+        " so that ",
+        " because ",
+        " before ",
+        " by ",
+        "; ",
+        " when you ",
+        " whenever ",
+        " if ",
+    ])
+    .expect("valid phrases")
+});
+
+/// Where what a chase misses ends.
+static CHASE_ENDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        ".",
+        "?",
+        "!",
+        ",",
+        ";",
+        " yet",
+        " despite",
+        " although",
+        " because",
+    ])
+    .expect("valid phrases")
+});
+
 static ASKING: LazyLock<AhoCorasick> =
     LazyLock::new(|| AhoCorasick::new(ASKS).expect("the request phrases form a valid automaton"));
 
@@ -928,23 +948,7 @@ fn request_object(original: &str, lower: &str) -> Option<String> {
             rest = &rest[filler.len()..];
         }
     }
-    let stop = [
-        "?",
-        ". ",
-        ", so ",
-        " so that ",
-        " because ",
-        " before ",
-        " by ",
-        "; ",
-        " when you ",
-        " whenever ",
-        " if ",
-    ]
-    .iter()
-    .filter_map(|s| rest.find(s))
-    .min()
-    .unwrap_or(rest.len());
+    let stop = OBJECT_ENDS.find(rest).map_or(rest.len(), |m| m.start());
     let object = collapse(rest[..stop].trim_end_matches(['.', '!', '?', ',', ' ']));
     if object.split_whitespace().count() < 1 || object.len() < 3 {
         return None;

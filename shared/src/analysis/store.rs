@@ -103,10 +103,10 @@ pub struct Pending {
     pub analysis: Analysis,
     pub commitments: Commitments,
     pub analyzer: &'static str,
-    pub offset: FixedOffset,
 }
 
-/// Writes many emails' insights and analysis columns in one statement (bulk ingestion).
+/// Writes many emails' insight rows in one statement (ingestion, which has written the
+/// analysis columns of `email_logs` with the email itself).
 pub async fn save_all(
     tx: &mut Transaction<'_, Postgres>,
     pending: &[Pending],
@@ -144,17 +144,13 @@ pub async fn save_all(
         .iter()
         .map(|p| serde_json::to_value(&p.commitments).unwrap_or_default())
         .collect();
-    let offsets: Vec<i32> = pending
-        .iter()
-        .map(|p| p.offset.local_minus_utc() / 60)
-        .collect();
     sqlx::query!(
         r#"WITH data AS (
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                                   $6::bool[], $7::real[], $8::bool[], $9::jsonb[], $10::jsonb[],
-                                  $11::text[], $12::jsonb[], $13::int[])
+                                  $11::text[], $12::jsonb[])
                AS d(id, sentiment, summary, waiting_for, recommended, flagged, score, action,
-                    reasons, evidence, analyzer, commitments, offset_minutes)
+                    reasons, evidence, analyzer, commitments)
            ), insight AS (
              INSERT INTO email_insights
                (email_id, sentiment, summary, waiting_for, recommended_action, is_flagged, score,
@@ -163,9 +159,7 @@ pub async fn save_all(
                     reasons, evidence, analyzer, commitments FROM data
              ON CONFLICT (email_id) DO NOTHING
            )
-           UPDATE email_logs l SET sentiment = d.sentiment, summary = d.summary,
-                  action_needed = d.action, utc_offset_minutes = d.offset_minutes
-           FROM data d WHERE l.id = d.id"#,
+           SELECT count(*) AS "rows!" FROM data"#,
         &ids,
         &sentiments,
         &summaries,
@@ -178,9 +172,8 @@ pub async fn save_all(
         &evidence,
         &analyzers,
         &commitments,
-        &offsets,
     )
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(())
 }

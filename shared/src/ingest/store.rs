@@ -347,7 +347,20 @@ async fn ingest_in(
         timestamp,
         offset,
     };
+    // Analysed before it is stored, so that the email's row is written once with its
+    // analysis (a duplicate's analysis is simply dropped).
+    let understood = match &settings.analyzer {
+        Some(analyzer) => Some((
+            analyzer,
+            analysis::store::understand(analyzer, &written).await,
+        )),
+        None => None,
+    };
     let fields = InsertFields {
+        sentiment: understood.as_ref().map(|(_, (a, _))| a.sentiment.as_str()),
+        summary: understood.as_ref().map(|(_, (a, _))| a.summary.clone()),
+        action_needed: understood.as_ref().map(|(_, (a, _))| a.action_needed),
+        utc_offset_minutes: offset.local_minus_utc() / 60,
         subject: o.subject.clone(),
         body: reading.stripped_body.clone(),
         timestamp,
@@ -372,15 +385,13 @@ async fn ingest_in(
         fields,
     )
     .await?;
-    let stored_for = match (&outcome, &settings.analyzer) {
-        (Outcome::Stored { email_id }, Some(analyzer)) => {
-            let (analysis, commitments) = analysis::store::understand(analyzer, &written).await;
+    let stored_for = match (&outcome, understood) {
+        (Outcome::Stored { email_id }, Some((analyzer, (analysis, commitments)))) => {
             context.insights.push(analysis::store::Pending {
                 email: *email_id,
                 analysis,
                 commitments,
                 analyzer: analyzer.name(),
-                offset,
             });
             Some(customer.0)
         }
@@ -661,6 +672,11 @@ struct InsertFields {
     subject_normalized: String,
     automatic: bool,
     fingerprint: String,
+    /// The analysis columns, when the email is analysed as it is stored.
+    sentiment: Option<&'static str>,
+    summary: Option<String>,
+    action_needed: Option<bool>,
+    utc_offset_minutes: i32,
 }
 
 /// Every address of the customer that the email shows: the counterpart, and the others on
@@ -730,9 +746,11 @@ async fn store_email(
                (user_id, employee_id, customer_id, from_email, to_email, subject, body, timestamp,
                 message_id, in_reply_to, "references", thread_key, direction, to_emails, cc_emails,
                 forwarded_by, is_automatic, fingerprint, subject_normalized,
-                first_reply_at, replied, reply_time_minutes)
+                first_reply_at, replied, reply_time_minutes,
+                sentiment, summary, action_needed, utc_offset_minutes)
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, thread.key, $13, $14, $15, $16, $17, $18, $19,
-                    reply.at, reply.at IS NOT NULL, round(extract(epoch FROM reply.at - $8) / 60)::integer
+                    reply.at, reply.at IS NOT NULL, round(extract(epoch FROM reply.at - $8) / 60)::integer,
+                    $29, $30, COALESCE($31, false), $32
              FROM reply, thread
              ON CONFLICT DO NOTHING
              RETURNING id
@@ -794,7 +812,11 @@ async fn store_email(
         size,
         received.from,
         received.subject,
-        dated
+        dated,
+        f.sentiment,
+        f.summary,
+        f.action_needed,
+        f.utc_offset_minutes
     )
     .fetch_one(&mut **tx)
     .await?;

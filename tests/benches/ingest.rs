@@ -1,8 +1,8 @@
 //! Bulk ingestion throughput: the sample mailbox replicated to 10,000 messages with fresh
 //! Message-IDs and subjects (so that every copy is new mail, not a duplicate), ingested into a
-//! fresh database, once without analysis and once with it (analysis, health and tasks in the
-//! same transactions). Prints emails/s end to end for both, what analysis adds, and the
-//! process's peak RSS.
+//! fresh database, without analysis and with it (analysis in the storing transactions, then
+//! health and tasks), alternating for `BENCH_ROUNDS` rounds (2) and keeping the best of each.
+//! Prints emails/s end to end for both, what analysis adds, and the process's peak RSS.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench ingest`
 //! (`BENCH_MESSAGES` changes the count).
@@ -72,6 +72,8 @@ async fn run(admin_url: &str, batch: &[Inbound], settings: &Settings) -> anyhow:
         .await?;
     trellin::db::migrate(&pool).await?;
     setup_tenant(&pool).await;
+    // Start each run from a clean slate of dirty pages (needs a superuser; skipped otherwise).
+    let _ = sqlx::query("CHECKPOINT").execute(&admin).await;
 
     let started = Instant::now();
     let results = ingest::ingest_all(&pool, batch, chrono::Utc::now(), settings).await?;
@@ -135,8 +137,25 @@ async fn main() -> anyhow::Result<()> {
         analyzer: None,
         ..Settings::default()
     };
-    let without = run(&admin_url, &batch, &bare).await?;
-    let with = run(&admin_url, &batch, &Settings::default()).await?;
+    // Alternating rounds, best of each: one configuration does not get the warm server and
+    // the other the checkpoint left behind.
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let mut without: Option<Run> = None;
+    let mut with: Option<Run> = None;
+    let best = |kept: Option<Run>, new: Run| match kept {
+        Some(k) if k.elapsed <= new.elapsed => Some(k),
+        _ => Some(new),
+    };
+    for _ in 0..rounds.max(1) {
+        without = best(without, run(&admin_url, &batch, &bare).await?);
+        with = best(with, run(&admin_url, &batch, &Settings::default()).await?);
+    }
+    let (Some(without), Some(with)) = (without, with) else {
+        anyhow::bail!("no round ran");
+    };
 
     println!(
         "ingest bench: {} messages ({:.1} MiB), {} stored ({} rows)",

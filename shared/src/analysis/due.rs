@@ -102,6 +102,49 @@ enum Kind {
     Today,
 }
 
+/// Words without which a text holds no due date: a cheap test before the patterns run.
+static TRIGGERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    let mut words: Vec<&str> = MONTHS.split('|').chain(WEEKDAYS.split('|')).collect();
+    words.extend([
+        "tomorrow",
+        "today",
+        "tonight",
+        "afternoon",
+        "morning",
+        "evening",
+        "eod",
+        "eow",
+        "cob",
+        "end of",
+        "close of business",
+        "weekend",
+        "morgen",
+        "demain",
+        "mañana",
+        "manana",
+        "heute",
+        "aujourd'hui",
+        "hoy",
+    ]);
+    aho_corasick::AhoCorasick::new(words).expect("the trigger words form a valid automaton")
+});
+
+/// Words that make a date a deadline ("by Friday").
+static DEADLINES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(["by ", "bis ", "avant ", "para el ", "antes del "])
+        .expect("the deadline words form a valid automaton")
+});
+
+/// Whether `lower` may hold a due date (false means it surely does not).
+pub fn may_have_date(lower: &str) -> bool {
+    lower.bytes().any(|b| b.is_ascii_digit()) || TRIGGERS.is_match(lower)
+}
+
+/// Whether `lower` may hold a deadline ("by …"; false means it surely does not).
+pub fn may_have_deadline(lower: &str) -> bool {
+    DEADLINES.is_match(lower) && may_have_date(lower)
+}
+
 /// Every due date in `lower` (lower-case text), resolved against `today`.
 pub fn find_all(lower: &str, today: NaiveDate) -> Vec<Found> {
     let mut found: Vec<Found> = Vec::new();

@@ -14,6 +14,9 @@
 //! promise that shares a keyword with an open task of the same customer re-dates it, a
 //! delivery that shares one completes it.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -357,13 +360,17 @@ pub fn extract(
     let mut out = Commitments::default();
     for sentence in core_sentences(body) {
         let lower = sentence.to_lowercase().replace('\u{2019}', "'");
-        let future = FUTURE.iter().any(|m| lower.contains(m));
+        let marks = Marks::of(&lower);
+        let future = marks.future;
         let question = lower.trim_end().ends_with('?');
         let conditional = lower.starts_with("if ") || lower.starts_with("once ");
         if staff {
             out.promises_anything |= future && !question && !conditional;
             if future && !question && !conditional {
-                if let Some(found) = due::due_in(&lower, today) {
+                if let Some(found) = due::may_have_date(&lower)
+                    .then(|| due::due_in(&lower, today))
+                    .flatten()
+                {
                     let head = head_of(sentence, &lower, found.start);
                     out.promises.push(Promise {
                         kind: Kind::Commitment,
@@ -372,17 +379,18 @@ pub fn extract(
                         keywords: keywords(head),
                     });
                 }
-            } else if !future && delivers(&lower, DELIVERED) {
+            } else if !future && marks.delivered && !negated(&lower) {
                 out.deliveries.push(keywords(sentence));
             }
             continue;
         }
-        if delivers(&lower, RECEIVED) {
+        if marks.received && !negated(&lower) {
             out.deliveries.push(keywords(sentence));
         }
         if action_needed
             && !future
             && !lower.contains("you should see")
+            && due::may_have_deadline(&lower)
             && let Some(found) = due::due_in(&lower, today).filter(|f| f.deadline)
         {
             let head = head_of(sentence, &lower, found.start);
@@ -403,14 +411,45 @@ pub fn extract(
     out
 }
 
-fn delivers(lower: &str, markers: &[&str]) -> bool {
-    markers.iter().any(|m| {
-        lower.match_indices(m).any(|(i, _)| {
-            let before = lower[..i].chars().next_back();
-            let after = lower[i + m.len()..].chars().next();
-            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-        })
-    }) && ![
+/// What one pass of the marker automaton found in a (lower-case) sentence.
+#[derive(Debug, Default)]
+struct Marks {
+    future: bool,
+    delivered: bool,
+    received: bool,
+}
+
+static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(FUTURE.iter().chain(DELIVERED).chain(RECEIVED))
+        .expect("the markers form a valid automaton")
+});
+
+impl Marks {
+    fn of(lower: &str) -> Marks {
+        let mut marks = Marks::default();
+        for m in MARKERS.find_overlapping_iter(lower) {
+            let index = m.pattern().as_usize();
+            if index < FUTURE.len() {
+                marks.future = true;
+                continue;
+            }
+            let before = lower[..m.start()].chars().next_back();
+            let after = lower[m.end()..].chars().next();
+            let whole = !before.is_some_and(char::is_alphanumeric)
+                && !after.is_some_and(char::is_alphanumeric);
+            if whole && index < FUTURE.len() + DELIVERED.len() {
+                marks.delivered = true;
+            } else if whole {
+                marks.received = true;
+            }
+        }
+        marks
+    }
+}
+
+/// "didn't ship", "haven't received": a delivery word that says the opposite.
+fn negated(lower: &str) -> bool {
+    [
         "didn't", "did not", "hasn't", "haven't", "not yet", "isn't", "aren't", "never",
     ]
     .iter()

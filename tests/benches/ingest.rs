@@ -1,7 +1,7 @@
 //! Bulk ingestion throughput: the sample mailbox replicated to 10,000 messages with fresh
 //! Message-IDs and subjects (so that every copy is new mail, not a duplicate), ingested into a
 //! fresh database, without analysis and with it (analysis in the storing transactions, then
-//! health and tasks), alternating for `BENCH_ROUNDS` rounds (2) and keeping the best of each.
+//! health and tasks), alternating for `BENCH_ROUNDS` rounds (3) and keeping the best of each.
 //! Prints emails/s end to end for both, what analysis adds, and the process's peak RSS.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench ingest`
@@ -142,7 +142,7 @@ async fn main() -> anyhow::Result<()> {
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(3);
     let mut without: Option<Run> = None;
     let mut with: Option<Run> = None;
     let best = |kept: Option<Run>, new: Run| match kept {

@@ -36,51 +36,51 @@ static PATTERNS: LazyLock<Vec<(Regex, Kind)>> = LazyLock::new(|| {
     vec![
         (
             build(format!(
-                r"\b(?:{WEEKDAYS}),?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?({MONTHS})\b)?"
+                r"(?-u:\b)(?:{WEEKDAYS}),?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?({MONTHS})(?-u:\b))?"
             )),
             Kind::WeekdayDay,
         ),
         (
             build(format!(
-                r"\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
+                r"(?-u:\b)({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?-u:\b)(?:,?\s+(\d{{4}}))?"
             )),
             Kind::MonthDay,
         ),
         (
             build(format!(
-                r"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})\b\.?(?:\s+(\d{{4}}))?"
+                r"(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?-u:\b)\.?(?:\s+(\d{{4}}))?"
             )),
             Kind::DayMonth,
         ),
         (
-            build(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?".to_owned()),
+            build(r"(?-u:\b)(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?".to_owned()),
             Kind::Numeric,
         ),
         (
-            build(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b".to_owned()),
+            build(r"(?-u:\b)the\s+(\d{1,2})(?:st|nd|rd|th)(?-u:\b)".to_owned()),
             Kind::DayOfMonth,
         ),
         (
-            build(format!(r"\b(next\s+|this\s+|nächsten\s+|prochain\s+)?({WEEKDAYS})\b")),
+            build(format!(r"(?-u:\b)(next\s+|this\s+|nächsten\s+|prochain\s+)?({WEEKDAYS})(?-u:\b)")),
             Kind::Weekday,
         ),
         (
-            build(r"\b(end\s+of\s+(?:the\s+)?next\s+week)\b".to_owned()),
+            build(r"(?-u:\b)(end\s+of\s+(?:the\s+)?next\s+week)(?-u:\b)".to_owned()),
             Kind::EndOfNextWeek,
         ),
         (
-            build(r"\b(end\s+of\s+(?:the\s+)?week|eow|the\s+weekend)\b".to_owned()),
+            build(r"(?-u:\b)(end\s+of\s+(?:the\s+)?week|eow|the\s+weekend)(?-u:\b)".to_owned()),
             Kind::EndOfWeek,
         ),
         (
             build(
-                r"\b(tomorrow|morgen|demain|mañana|manana)\b".to_owned(),
+                r"(?-u:\b)(tomorrow|morgen|demain|mañana|manana)(?-u:\b)".to_owned(),
             ),
             Kind::Tomorrow,
         ),
         (
             build(
-                r"\b(today|tonight|this\s+(?:afternoon|morning|evening)|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business|heute|aujourd'hui|hoy)\b"
+                r"(?-u:\b)(today|tonight|this\s+(?:afternoon|morning|evening)|eod|end\s+of\s+(?:the\s+)?day|cob|close\s+of\s+business|heute|aujourd'hui|hoy)(?-u:\b)"
                     .to_owned(),
             ),
             Kind::Today,

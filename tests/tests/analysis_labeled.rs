@@ -192,3 +192,47 @@ async fn a_line_that_is_not_an_email_gets_an_error_line_and_the_rest_are_analyse
         "staff mail leaves the agency nothing to do"
     );
 }
+
+#[tokio::test]
+async fn emails_written_afterwards_to_the_same_guideline_are_read_as_labelled() {
+    // 55 emails written after the analyzer's rules, in English, German, French and Spanish,
+    // labelled by the guideline of `corpus/labeled-emails/README.md`: a small check of how the
+    // rules generalise beyond the set they were developed on.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/analysis/written-to-the-guideline.jsonl");
+    let input = std::fs::read_to_string(&path).expect("fixture");
+    let mut agree = [0usize; 3];
+    let mut total = 0;
+    for line in input.lines() {
+        let label: Value = serde_json::from_str(line).expect("labelled line");
+        let analysis = trellin::analysis::Builtin.analyze(&trellin::analysis::Email {
+            subject: label["subject"].as_str().expect("subject"),
+            body: label["body"].as_str().expect("body"),
+            from_role: trellin::analysis::Role::Customer,
+        });
+        total += 1;
+        let id = &label["id"];
+        for (i, (field, got)) in [
+            ("sentiment", Value::from(analysis.sentiment.as_str())),
+            ("action_needed", Value::from(analysis.action_needed)),
+            ("flagged", Value::from(analysis.flagged)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if label[field] == got {
+                agree[i] += 1;
+            } else {
+                println!("  miss: {id} {field}: want {}, got {got}", label[field]);
+            }
+        }
+    }
+    println!(
+        "{total} emails written to the guideline: sentiment {}/{total}, action_needed {}/{total}, flagged {}/{total}",
+        agree[0], agree[1], agree[2]
+    );
+    assert_eq!(total, 55);
+    for (field, n) in ["sentiment", "action_needed", "flagged"].iter().zip(agree) {
+        assert!(n * 10 >= total * 9, "{field}: {n}/{total} agree, below 90%");
+    }
+}

@@ -352,3 +352,37 @@ mod tests {
         assert_eq!(slug_of_recipient("inbound@in.trellin.app"), None);
     }
 }
+
+/// The customer side of an address, as locks and partitions see it: its business domain, or
+/// the address itself for free mail.
+pub fn customer_key(address: &str) -> String {
+    let address = address.to_lowercase();
+    match domain_of(&address) {
+        Some(domain) if !is_free_mail(domain) => format!("@{domain}"),
+        _ => address,
+    }
+}
+
+/// The advisory lock of one customer of one tenant: everything that must see a customer's
+/// mail in order — creating the customer, threads, reply matching, deriving its health and
+/// tasks — happens under it, while different customers are ingested in parallel.
+pub fn customer_lock_key(tenant: Uuid, customer_key: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{tenant}/{customer_key}"));
+    i64::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+    ])
+}
+
+/// The lock key of a stored customer: by its domain, else by its (free-mail) address.
+pub fn stored_customer_lock_key(
+    tenant: Uuid,
+    primary_domain: Option<&str>,
+    known_emails: &[String],
+) -> Option<i64> {
+    let key = match primary_domain {
+        Some(domain) if !domain.is_empty() => format!("@{}", domain.to_lowercase()),
+        _ => customer_key(known_emails.first()?),
+    };
+    Some(customer_lock_key(tenant, &key))
+}

@@ -344,13 +344,23 @@ pub async fn facts(
         .collect())
 }
 
-/// The advisory lock that serialises derivations of one customer.
-fn lock_key(customer: Uuid) -> i64 {
-    let bytes = customer.as_bytes();
+/// Takes the advisory lock that serialises everything writing a tenant's tasks, customers'
+/// health and employees' counters, until the transaction ends. Taken after ingestion's
+/// per-customer locks and before any of those rows, so that no two writers wait on each
+/// other in a circle.
+pub async fn lock_tenant_tasks(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+) -> Result<(), sqlx::Error> {
+    let bytes = tenant.as_bytes();
     let mut key = [0u8; 8];
     key.copy_from_slice(&bytes[..8]);
     // A namespace, so that these keys do not meet ingestion's per-customer keys.
-    i64::from_be_bytes(key) ^ 0x5452_454c_4c49_4e44
+    let key = i64::from_be_bytes(key) ^ 0x5452_454c_4c49_4e44;
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Re-derives a customer's health, history and tasks, in the caller's transaction.
@@ -359,10 +369,9 @@ pub async fn refresh_customer(
     tenant: Uuid,
     customer: Uuid,
 ) -> Result<(), sqlx::Error> {
-    // One derivation of a customer at a time, and it reads every email committed before it.
-    sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock_key(customer))
-        .execute(&mut **tx)
-        .await?;
+    // One derivation of a tenant's tasks at a time (they share the task and employee rows that
+    // the counters update), and it reads every email committed before it.
+    lock_tenant_tasks(tx, tenant).await?;
     let facts = facts(tx, customer).await?;
     let health = derive(&facts);
     sqlx::query!(
@@ -493,6 +502,7 @@ pub async fn refresh_task_state(
     today: NaiveDate,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
+    lock_tenant_tasks(&mut tx, tenant).await?;
     sqlx::query!(
         r#"UPDATE tasks SET is_late = CASE
              WHEN status = 'completed' THEN completed_at IS NOT NULL AND completed_at::date > due_date

@@ -205,7 +205,8 @@ pub async fn reanalyze(
     now: DateTime<Utc>,
 ) -> Result<Reanalysed, AnalysisStoreError> {
     let customers = sqlx::query!(
-        r#"SELECT c.id, c.user_id AS "user_id!", u.timezone
+        r#"SELECT c.id, c.user_id AS "user_id!", u.timezone, c.primary_domain,
+                  c.known_emails AS "known_emails: sqlx::types::Json<Vec<String>>"
            FROM customers c JOIN users u ON u.id = c.user_id
            WHERE $1::uuid IS NULL OR c.user_id = $1
            ORDER BY c.user_id, c.id"#,
@@ -218,6 +219,21 @@ pub async fn reanalyze(
     for customer in &customers {
         let zone: chrono_tz::Tz = customer.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
         let mut tx = pool.begin().await?;
+        // Under the customer's ingestion lock, as ingestion itself works.
+        let known = customer
+            .known_emails
+            .as_ref()
+            .map(|j| j.0.clone())
+            .unwrap_or_default();
+        if let Some(lock) = crate::tenant::stored_customer_lock_key(
+            customer.user_id,
+            customer.primary_domain.as_deref(),
+            &known,
+        ) {
+            sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock)
+                .execute(&mut *tx)
+                .await?;
+        }
         let emails = sqlx::query!(
             r#"SELECT l.id, l.subject, l.body, l.direction, l.timestamp AS "timestamp!",
                       l.utc_offset_minutes, l.sentiment, l.action_needed,

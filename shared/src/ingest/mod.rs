@@ -245,7 +245,7 @@ pub async fn ingest_all(
         indexed.extend(done);
     }
     indexed.sort_by_key(|(index, _)| *index);
-    let customers: Vec<(Uuid, Uuid)> = indexed
+    let customers: Vec<(Uuid, (Uuid, i64))> = indexed
         .iter()
         .filter_map(|(_, r)| r.tenant_id.zip(r.stored_for))
         .collect::<std::collections::BTreeSet<_>>()

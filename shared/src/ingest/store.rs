@@ -19,8 +19,9 @@ use crate::tenant::{self, Tenant, is_free_mail};
 
 pub(super) struct OneResult {
     pub tenant_id: Option<Uuid>,
-    /// The customer of a newly stored email, whose health and tasks must be re-derived.
-    pub stored_for: Option<Uuid>,
+    /// The customer of a newly stored email, whose health and tasks must be re-derived, and
+    /// the advisory lock key that customer's ingestion holds.
+    pub stored_for: Option<(Uuid, i64)>,
     pub ingested: Ingested,
 }
 
@@ -117,7 +118,7 @@ pub(super) async fn ingest_one(
     let mut context = Context::default();
     let result = ingest_in(&mut tx, &mut context, inbound, &delivered, now, settings).await?;
     analysis::store::save_all(&mut tx, &context.insights).await?;
-    if let (Some(tenant), Some(customer)) = (result.tenant_id, result.stored_for) {
+    if let (Some(tenant), Some((customer, _))) = (result.tenant_id, result.stored_for) {
         follow::refresh_customer(&mut tx, tenant, customer).await?;
     }
     tx.commit().await?;
@@ -155,10 +156,14 @@ pub(super) async fn ingest_batch(
 /// transaction each.
 pub(super) async fn refresh_customers(
     pool: &PgPool,
-    customers: &[(Uuid, Uuid)],
+    customers: &[(Uuid, (Uuid, i64))],
 ) -> Result<(), sqlx::Error> {
-    for (tenant, customer) in customers {
+    for (tenant, (customer, lock)) in customers {
         let mut tx = pool.begin().await?;
+        // The customer's ingestion lock first, as ingestion takes them, then the tenant's.
+        sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock)
+            .execute(&mut *tx)
+            .await?;
         follow::refresh_customer(&mut tx, *tenant, *customer).await?;
         tx.commit().await?;
     }
@@ -190,9 +195,9 @@ pub(super) async fn partition_key(
         }
         if let Some(Some((tenant, staff))) = tenants.get(recipient) {
             return Ok(attribute_parsed(staff, parsed).ok().map(|a| {
-                lock_key(
+                tenant::customer_lock_key(
                     tenant.id,
-                    &customer_key(a.counterpart.address.as_deref().unwrap_or_default()),
+                    &tenant::customer_key(a.counterpart.address.as_deref().unwrap_or_default()),
                 )
             }));
         }
@@ -253,7 +258,10 @@ async fn admit<'a>(
     };
     let counterpart = attribution.counterpart.address.clone().unwrap_or_default();
     context
-        .lock(tx, lock_key(tenant.id, &customer_key(&counterpart)))
+        .lock(
+            tx,
+            tenant::customer_lock_key(tenant.id, &tenant::customer_key(&counterpart)),
+        )
         .await?;
     let known_customer = find_customer(tx, context, tenant.id, &counterpart).await?;
     if attribution.direct_from_outside
@@ -393,7 +401,19 @@ async fn ingest_in(
                 commitments,
                 analyzer: analyzer.name(),
             });
-            Some(customer.0)
+            Some((
+                customer.0,
+                tenant::customer_lock_key(
+                    tenant.id,
+                    &tenant::customer_key(
+                        attribution
+                            .counterpart
+                            .address
+                            .as_deref()
+                            .unwrap_or_default(),
+                    ),
+                ),
+            ))
         }
         _ => None,
     };
@@ -489,26 +509,6 @@ async fn finish(
             summary,
         },
     })
-}
-
-/// The customer side of an address, as locks and partitions see it: its business domain, or
-/// the address itself for free mail.
-pub(super) fn customer_key(address: &str) -> String {
-    let address = address.to_lowercase();
-    match domain_of(&address) {
-        Some(domain) if !is_free_mail(domain) => format!("@{domain}"),
-        _ => address,
-    }
-}
-
-/// The advisory lock of one customer of one tenant: everything that must see a customer's
-/// mail in order — creating the customer, threads, reply matching — happens under it, while
-/// different customers are ingested in parallel.
-fn lock_key(tenant: Uuid, customer_key: &str) -> i64 {
-    let digest = Sha256::digest(format!("{tenant}/{customer_key}"));
-    i64::from_be_bytes([
-        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-    ])
 }
 
 /// The same email seen twice — directly and as a forward, whose Message-ID is lost and whose
@@ -837,6 +837,8 @@ pub(super) async fn refresh_employee_stats(
     tenant: Uuid,
     settings: &Settings,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    follow::lock_tenant_tasks(&mut tx, tenant).await?;
     sqlx::query!(
         r#"UPDATE employees e SET
              avg_reply_time = COALESCE(s.avg_reply, 0),
@@ -856,9 +858,9 @@ pub(super) async fn refresh_employee_stats(
         tenant,
         settings.responsive_within_minutes
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 #[cfg(test)]

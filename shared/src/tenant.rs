@@ -331,28 +331,6 @@ pub async fn employees(
     .await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_are_lower_case_words_joined_by_dashes() {
-        assert_eq!(slugify("Brightpath Digital"), "brightpath-digital");
-        assert_eq!(slugify("  Copper & Sage!  "), "copper-sage");
-    }
-
-    #[test]
-    fn the_slug_comes_from_the_plus_tag_of_the_inbound_address() {
-        assert_eq!(
-            slug_of_recipient("inbound+brightpath@in.trellin.app"),
-            Some("brightpath")
-        );
-        assert_eq!(slug_of_recipient("Inbound+x@localhost"), Some("x"));
-        assert_eq!(slug_of_recipient("maya+brightpath@brightpath.io"), None);
-        assert_eq!(slug_of_recipient("inbound@in.trellin.app"), None);
-    }
-}
-
 /// The customer side of an address, as locks and partitions see it: its business domain, or
 /// the address itself for free mail.
 pub fn customer_key(address: &str) -> String {
@@ -385,4 +363,26 @@ pub fn stored_customer_lock_key(
         _ => customer_key(known_emails.first()?),
     };
     Some(customer_lock_key(tenant, &key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lower_case_words_joined_by_dashes() {
+        assert_eq!(slugify("Brightpath Digital"), "brightpath-digital");
+        assert_eq!(slugify("  Copper & Sage!  "), "copper-sage");
+    }
+
+    #[test]
+    fn the_slug_comes_from_the_plus_tag_of_the_inbound_address() {
+        assert_eq!(
+            slug_of_recipient("inbound+brightpath@in.trellin.app"),
+            Some("brightpath")
+        );
+        assert_eq!(slug_of_recipient("Inbound+x@localhost"), Some("x"));
+        assert_eq!(slug_of_recipient("maya+brightpath@brightpath.io"), None);
+        assert_eq!(slug_of_recipient("inbound@in.trellin.app"), None);
+    }
 }

@@ -59,7 +59,7 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
         }
     }
     let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
+        .match_kind(MatchKind::Standard)
         .kind(Some(AhoCorasickKind::DFA))
         .build(&patterns)
         .expect("the lexicon's phrases form a valid automaton");
@@ -111,17 +111,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
     let sentences_ranges = sentences(text, core_start, closing_end, core_end);
     let lexicon = &*LEXICON;
 
-    let mut hits: Vec<Hit> = Vec::with_capacity(32);
-    for m in lexicon.automaton.find_iter(&lower[core_start..]) {
-        let (start, end) = (m.start() + core_start, m.end() + core_start);
-        if is_word(&lower, start, end) {
-            hits.push(Hit {
-                start,
-                end,
-                cue: lexicon.cues[m.pattern().as_usize()],
-            });
-        }
-    }
+    let hits = find_phrases(lexicon, &lower, core_start);
 
     let mut sentences: Vec<Sentence> = sentences_ranges;
     let mut evidence_pos: Vec<(f32, usize, usize)> = Vec::new();
@@ -342,6 +332,33 @@ pub(crate) fn core_sentences(body: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The phrases of `lower[from..]` that stand as whole words, leftmost first and, of those
+/// starting at one place, the longest; a phrase inside one already taken is not taken. One
+/// overlapping pass of the automaton finds every candidate.
+fn find_phrases(lexicon: &Lexicon, lower: &str, from: usize) -> Vec<Hit> {
+    let mut found: Vec<Hit> = Vec::with_capacity(32);
+    for m in lexicon.automaton.find_overlapping_iter(&lower[from..]) {
+        let (start, end) = (m.start() + from, m.end() + from);
+        if is_word(lower, start, end) {
+            found.push(Hit {
+                start,
+                end,
+                cue: lexicon.cues[m.pattern().as_usize()],
+            });
+        }
+    }
+    found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut taken_to = from;
+    found.retain(|hit| {
+        let keep = hit.start >= taken_to;
+        if keep {
+            taken_to = hit.end;
+        }
+        keep
+    });
+    found
+}
+
 /// VADER's normalisation of a raw sum into (-1, 1).
 fn squash(total: f32) -> f32 {
     let x = total / (total * total + 15.0).sqrt();
@@ -357,11 +374,8 @@ fn subject_score(subject: &str) -> f32 {
     let lexicon = &*LEXICON;
     let mut score = 0.0;
     let mut negated = false;
-    for m in lexicon.automaton.find_iter(&lower) {
-        if !is_word(&lower, m.start(), m.end()) {
-            continue;
-        }
-        match lexicon.cues[m.pattern().as_usize()] {
+    for hit in find_phrases(lexicon, &lower, 0) {
+        match hit.cue {
             Cue::Negator => negated = true,
             Cue::Sentiment(w) => score += if negated { -w } else { w },
             Cue::Fixed(w) => score += w,

@@ -195,7 +195,7 @@ async fn a_line_that_is_not_an_email_gets_an_error_line_and_the_rest_are_analyse
 
 #[tokio::test]
 async fn emails_written_afterwards_to_the_same_guideline_are_read_as_labelled() {
-    // 55 emails written after the analyzer's rules, in English, German, French and Spanish,
+    // 75 emails written after the analyzer's rules, in English, German, French and Spanish,
     // labelled by the guideline of `corpus/labeled-emails/README.md`: a small check of how the
     // rules generalise beyond the set they were developed on.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -231,7 +231,7 @@ async fn emails_written_afterwards_to_the_same_guideline_are_read_as_labelled() 
         "{total} emails written to the guideline: sentiment {}/{total}, action_needed {}/{total}, flagged {}/{total}",
         agree[0], agree[1], agree[2]
     );
-    assert_eq!(total, 55);
+    assert_eq!(total, 75);
     for (field, n) in ["sentiment", "action_needed", "flagged"].iter().zip(agree) {
         assert!(n * 10 >= total * 9, "{field}: {n}/{total} agree, below 90%");
     }

@@ -118,6 +118,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
     let mut flags: Vec<FlagReason> = Vec::new();
     let mut weak_flags: Vec<FlagReason> = Vec::new();
     let mut no_action = false;
+    let mut sarcastic = false;
     let mut h = 0;
     for sentence in sentences.iter_mut() {
         let mut before = 0.0f32;
@@ -156,6 +157,10 @@ fn analyze(email: &Email<'_>) -> Analysis {
                     Some(w)
                 }
                 Cue::Fixed(w) => Some(w),
+                Cue::Sarcasm(w) => {
+                    sarcastic = true;
+                    Some(w)
+                }
                 Cue::Imperative => {
                     if opens_clause(&lower[sentence.start..hit.start]) {
                         sentence.request = true;
@@ -258,7 +263,13 @@ fn analyze(email: &Email<'_>) -> Analysis {
     } else {
         FLAG_WEIGHT
     };
-    let total: f32 = sentences.iter().map(|s| s.score).sum::<f32>() + subject * 0.5 + risk;
+    // Sarcasm turns literal praise around: "Oh great, another bug. Exactly what we needed."
+    let body: f32 = if sarcastic {
+        sentences.iter().map(|s| -s.score.abs()).sum()
+    } else {
+        sentences.iter().map(|s| s.score).sum()
+    };
+    let total: f32 = body + subject * 0.5 + risk;
     let mut sentiment = if total >= THRESHOLD {
         Sentiment::Happy
     } else if total <= -THRESHOLD {
@@ -378,7 +389,7 @@ fn subject_score(subject: &str) -> f32 {
         match hit.cue {
             Cue::Negator => negated = true,
             Cue::Sentiment(w) => score += if negated { -w } else { w },
-            Cue::Fixed(w) => score += w,
+            Cue::Fixed(w) | Cue::Sarcasm(w) => score += w,
             _ => {}
         }
     }

@@ -62,3 +62,37 @@ pub async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
         .await
         .expect("count")
 }
+
+/// Runs a `trellin` command in-process, through the same `run` the binary calls, with `stdin`
+/// as its input; returns its result and what it wrote.
+pub async fn trellin(
+    args: &[&str],
+    config: &trellin::config::Config,
+    stdin: &str,
+) -> (anyhow::Result<()>, String) {
+    use clap::Parser;
+    let cli = trellin_functions::cli::Cli::try_parse_from(
+        std::iter::once("trellin").chain(args.iter().copied()),
+    )
+    .expect("valid arguments");
+    let mut input = std::io::Cursor::new(stdin.as_bytes().to_vec());
+    let mut output = Vec::new();
+    let result = trellin_functions::cli::run(
+        cli,
+        config,
+        &mut trellin_functions::cli::Io {
+            stdin: &mut input,
+            stdout: &mut output,
+        },
+    )
+    .await;
+    (result, String::from_utf8(output).expect("UTF-8 output"))
+}
+
+/// A configuration for commands that need no database (`parse`, `analyze`).
+pub fn offline_config() -> trellin::config::Config {
+    trellin::config::Config {
+        data_dir: std::env::temp_dir().join("trellin-unused"),
+        ..trellin::config::Config::default()
+    }
+}

@@ -5,11 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use clap::Parser;
 use serde_json::Value;
-use trellin::config::Config;
-use trellin_functions::cli::{Cli, Io, run};
-use trellin_tests::corpus;
+use trellin_tests::{corpus, offline_config, trellin};
 
 const FIELDS: [&str; 10] = [
     "id",
@@ -50,25 +47,9 @@ async fn the_built_in_analyzer_meets_the_bars_on_the_labelled_emails() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("labelled line"))
         .collect();
-    let cli = Cli::try_parse_from(["trellin", "analyze"]).expect("arguments");
-    let mut stdin = std::io::Cursor::new(input.clone().into_bytes());
-    let mut stdout = Vec::new();
-    let config = Config {
-        data_dir: std::env::temp_dir().join("trellin-unused"),
-        ..Config::default()
-    };
-    run(
-        cli,
-        &config,
-        &mut Io {
-            stdin: &mut stdin,
-            stdout: &mut stdout,
-        },
-    )
-    .await
-    .expect("analyze runs without a database");
-    let answers: BTreeMap<String, Value> = String::from_utf8(stdout)
-        .expect("UTF-8")
+    let (result, stdout) = trellin(&["analyze"], &offline_config(), &input).await;
+    result.expect("analyze runs without a database");
+    let answers: BTreeMap<String, Value> = stdout
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).expect("JSON line");
@@ -158,26 +139,10 @@ async fn the_built_in_analyzer_meets_the_bars_on_the_labelled_emails() {
 
 #[tokio::test]
 async fn a_line_that_is_not_an_email_gets_an_error_line_and_the_rest_are_analysed() {
-    let cli = Cli::try_parse_from(["trellin", "analyze"]).expect("arguments");
     let input = "{\"id\": 1, \"subject\": \"Re: Launch\", \"body\": \"Not impressed. The site crashed twice.\"}\nnot json\n\n{\"id\": \"b\", \"body\": \"Thanks, received.\", \"from_role\": \"staff\"}\n";
-    let mut stdin = std::io::Cursor::new(input.as_bytes().to_vec());
-    let mut stdout = Vec::new();
-    let config = Config {
-        data_dir: std::env::temp_dir().join("trellin-unused"),
-        ..Config::default()
-    };
-    run(
-        cli,
-        &config,
-        &mut Io {
-            stdin: &mut stdin,
-            stdout: &mut stdout,
-        },
-    )
-    .await
-    .expect("analyze runs");
-    let lines: Vec<Value> = String::from_utf8(stdout)
-        .expect("UTF-8")
+    let (result, stdout) = trellin(&["analyze"], &offline_config(), input).await;
+    result.expect("analyze runs");
+    let lines: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON"))
         .collect();

@@ -1,35 +1,9 @@
 //! The `trellin` commands, run in-process through the same `run` the binary calls.
 
-use clap::Parser;
 use serde_json::Value;
 use sqlx::PgPool;
 use trellin::config::Config;
-use trellin_functions::cli::{Cli, Io, run};
-use trellin_tests::{corpus, shared_dir};
-
-async fn trellin(args: &[&str], config: &Config, stdin: &str) -> (anyhow::Result<()>, String) {
-    let cli = Cli::try_parse_from(std::iter::once("trellin").chain(args.iter().copied()))
-        .expect("valid arguments");
-    let mut input = std::io::Cursor::new(stdin.as_bytes().to_vec());
-    let mut output = Vec::new();
-    let result = run(
-        cli,
-        config,
-        &mut Io {
-            stdin: &mut input,
-            stdout: &mut output,
-        },
-    )
-    .await;
-    (result, String::from_utf8(output).expect("UTF-8 output"))
-}
-
-fn offline_config() -> Config {
-    Config {
-        data_dir: std::env::temp_dir().join("trellin-unused"),
-        ..Config::default()
-    }
-}
+use trellin_tests::{corpus, offline_config, shared_dir, trellin};
 
 #[tokio::test]
 async fn parse_text_reads_json_lines_and_answers_in_the_stable_shape() {

@@ -6,11 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use trellin::analysis::{Analyzer, Builtin, Email, Llm, LlmSettings, Role, Sentiment};
 use trellin::config::Config;
-use trellin_functions::cli::{Cli, Io, run};
 use trellin_tests::standin::{Reply, StandIn};
+use trellin_tests::trellin;
 
 const COMPLAINT: &str = "The checkout has been failing since this morning. This is costing us real sales. Can you look at it today?";
 
@@ -207,19 +206,8 @@ async fn trellin_analyze_uses_the_configured_model_for_each_line() {
         serde_json::json!({"id": 1, "subject": "Checkout", "body": COMPLAINT}),
         serde_json::json!({"id": 2, "subject": "Thanks", "body": "Lovely work on the launch."})
     );
-    let mut stdin = std::io::Cursor::new(input.into_bytes());
-    let mut stdout = Vec::new();
-    run(
-        Cli::try_parse_from(["trellin", "analyze"]).expect("arguments"),
-        &config,
-        &mut Io {
-            stdin: &mut stdin,
-            stdout: &mut stdout,
-        },
-    )
-    .await
-    .expect("analyze");
-    let out = String::from_utf8(stdout).expect("UTF-8");
+    let (result, out) = trellin(&["analyze"], &config, &input).await;
+    result.expect("analyze");
     assert_eq!(out.lines().count(), 2);
     assert!(
         out.lines()

@@ -145,10 +145,7 @@ pub async fn run_inbound(
     io: &mut Io<'_>,
 ) -> anyhow::Result<()> {
     let pool = super::database(config).await?;
-    let tenant = match &args.tenant {
-        Some(key) => Some(tenant::find(&pool, key).await?.id),
-        None => None,
-    };
+    let tenant = super::tenant_filter(&pool, args.tenant.as_deref()).await?;
     let records = inbound::list(
         &pool,
         &inbound::Filter {

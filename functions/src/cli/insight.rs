@@ -189,10 +189,7 @@ pub async fn reanalyze(
     io: &mut Io<'_>,
 ) -> anyhow::Result<()> {
     let pool = super::database(config).await?;
-    let tenant = match &args.tenant {
-        Some(key) => Some(tenant::find(&pool, key).await?.id),
-        None => None,
-    };
+    let tenant = super::tenant_filter(&pool, args.tenant.as_deref()).await?;
     let analyzer = config.analyzer();
     let done = analysis::store::reanalyze(&pool, &analyzer, tenant, now).await?;
     writeln!(

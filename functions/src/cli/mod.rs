@@ -150,6 +150,17 @@ async fn database(config: &Config) -> anyhow::Result<sqlx::PgPool> {
         .pool)
 }
 
+/// The id of the tenant a `--tenant` option names (slug or owner email), or `None` for all.
+async fn tenant_filter(
+    pool: &sqlx::PgPool,
+    key: Option<&str>,
+) -> anyhow::Result<Option<uuid::Uuid>> {
+    Ok(match key {
+        Some(key) => Some(trellin::tenant::find(pool, key).await?.id),
+        None => None,
+    })
+}
+
 /// Says which database is in use and how it got there.
 fn describe_database(database: &db::Database, out: &mut dyn Write) -> anyhow::Result<()> {
     match &database.origin {

@@ -485,24 +485,45 @@ pub async fn refresh_task_state_at(
     tenant: Uuid,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    update_task_state_at(&mut tx, tenant, now).await?;
+    tx.commit().await
+}
+
+/// [`update_task_state`] as of `now`, on the tenant's calendar, in the caller's transaction.
+pub async fn update_task_state_at(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
     let zone = sqlx::query_scalar!("SELECT timezone FROM users WHERE id = $1", tenant)
-        .fetch_optional(pool)
+        .fetch_optional(&mut **tx)
         .await?
         .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
         .unwrap_or(chrono_tz::Tz::UTC);
-    refresh_task_state(pool, tenant, now.with_timezone(&zone).date_naive()).await
+    update_task_state(tx, tenant, now.with_timezone(&zone).date_naive()).await
 }
 
-/// Brings `is_late` and the employees' task counters up to date as of `today` (the tenant's
-/// date): a task is late when it is open past its due date, or was completed after it;
-/// `pending_tasks` counts open tasks, `overdue_tasks` the open ones past due.
+/// [`update_task_state`] in a transaction of its own.
 pub async fn refresh_task_state(
     pool: &PgPool,
     tenant: Uuid,
     today: NaiveDate,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    lock_tenant_tasks(&mut tx, tenant).await?;
+    update_task_state(&mut tx, tenant, today).await?;
+    tx.commit().await
+}
+
+/// Brings `is_late` and the employees' task counters up to date as of `today` (the tenant's
+/// date): a task is late when it is open past its due date, or was completed after it;
+/// `pending_tasks` counts open tasks, `overdue_tasks` the open ones past due.
+pub async fn update_task_state(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    today: NaiveDate,
+) -> Result<(), sqlx::Error> {
+    lock_tenant_tasks(tx, tenant).await?;
     sqlx::query!(
         r#"UPDATE tasks SET is_late = CASE
              WHEN status = 'completed' THEN completed_at IS NOT NULL AND completed_at::date > due_date
@@ -511,7 +532,7 @@ pub async fn refresh_task_state(
         tenant,
         today
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query!(
         r#"UPDATE employees e SET
@@ -531,7 +552,7 @@ pub async fn refresh_task_state(
         tenant,
         today
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await
+    Ok(())
 }

@@ -170,8 +170,7 @@ pub async fn ingest(
 ) -> Result<Ingested, IngestError> {
     let result = store::ingest_one(pool, inbound, now, settings).await?;
     if let Some(tenant) = result.tenant_id {
-        store::refresh_employee_stats(pool, tenant, settings).await?;
-        crate::analysis::follow::refresh_task_state_at(pool, tenant, now).await?;
+        store::refresh_tenant(pool, tenant, settings, now).await?;
     }
     Ok(result.ingested)
 }
@@ -255,8 +254,7 @@ pub async fn ingest_all(
     let touched: std::collections::BTreeSet<Uuid> =
         indexed.iter().filter_map(|(_, r)| r.tenant_id).collect();
     for tenant in touched {
-        store::refresh_employee_stats(pool, tenant, settings).await?;
-        crate::analysis::follow::refresh_task_state_at(pool, tenant, now).await?;
+        store::refresh_tenant(pool, tenant, settings, now).await?;
     }
     Ok(indexed.into_iter().map(|(_, r)| r.ingested).collect())
 }

@@ -831,11 +831,13 @@ async fn store_email(
     Ok((row.id, outcome))
 }
 
-/// Recomputes every employee's reply statistics and last activity from their emails.
-pub(super) async fn refresh_employee_stats(
+/// After ingestion: every employee's reply statistics and last activity recomputed from
+/// their emails, and the tenant's task state and counters as of `now`, in one transaction.
+pub(super) async fn refresh_tenant(
     pool: &PgPool,
     tenant: Uuid,
     settings: &Settings,
+    now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     follow::lock_tenant_tasks(&mut tx, tenant).await?;
@@ -860,6 +862,7 @@ pub(super) async fn refresh_employee_stats(
     )
     .execute(&mut *tx)
     .await?;
+    follow::update_task_state_at(&mut tx, tenant, now).await?;
     tx.commit().await
 }
 

@@ -459,3 +459,42 @@ async fn a_task_belongs_to_the_customers_project_it_names(pool: PgPool) {
     }
     assert!(linked.iter().any(|t| t.project_id == Some(project)));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn reanalysis_rewrites_an_analysis_that_went_stale(pool: PgPool) {
+    let tenant = ingest_mailbox(&pool).await;
+    let stale = sqlx::query_scalar!(
+        r#"UPDATE email_logs SET sentiment = 'happy', summary = 'stale', action_needed = false
+           WHERE id = (SELECT id FROM email_logs WHERE user_id = $1 AND sentiment = 'unhappy'
+                       ORDER BY timestamp LIMIT 1)
+           RETURNING id"#,
+        tenant.id
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("an unhappy email");
+    sqlx::query!(
+        "UPDATE email_insights SET sentiment = 'happy', summary = 'stale', is_flagged = true WHERE email_id = $1",
+        stale
+    )
+    .execute(&pool)
+    .await
+    .expect("insight");
+
+    let done = analysis::store::reanalyze(&pool, &Analyzer::default(), Some(tenant.id), as_of())
+        .await
+        .expect("reanalysed");
+    assert_eq!(done.changed, 1, "exactly the stale email is changed");
+    let row = sqlx::query!(
+        r#"SELECT l.sentiment, l.summary, l.action_needed, i.sentiment AS "insight!", i.is_flagged
+           FROM email_logs l JOIN email_insights i ON i.email_id = l.id WHERE l.id = $1"#,
+        stale
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("row");
+    assert_eq!(row.sentiment.as_deref(), Some("unhappy"));
+    assert_eq!(row.insight, "unhappy");
+    assert_ne!(row.summary.as_deref(), Some("stale"));
+    assert_eq!(row.action_needed, Some(true));
+}

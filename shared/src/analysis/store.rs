@@ -50,52 +50,6 @@ pub async fn understand(analyzer: &Analyzer, written: &Written<'_>) -> (Analysis
     (analysis, commitments)
 }
 
-/// Writes an email's insight row and its analysis columns.
-pub async fn save(
-    tx: &mut Transaction<'_, Postgres>,
-    email: Uuid,
-    analysis: &Analysis,
-    commitments: &Commitments,
-    analyzer: &str,
-    offset: FixedOffset,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"WITH insight AS (
-             INSERT INTO email_insights
-               (email_id, sentiment, summary, waiting_for, recommended_action, is_flagged, score,
-                action_needed, flag_reasons, evidence, analyzer, commitments)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (email_id) DO UPDATE SET
-               sentiment = EXCLUDED.sentiment, summary = EXCLUDED.summary,
-               waiting_for = EXCLUDED.waiting_for, recommended_action = EXCLUDED.recommended_action,
-               is_flagged = EXCLUDED.is_flagged, score = EXCLUDED.score,
-               action_needed = EXCLUDED.action_needed, flag_reasons = EXCLUDED.flag_reasons,
-               evidence = EXCLUDED.evidence, analyzer = EXCLUDED.analyzer,
-               commitments = EXCLUDED.commitments
-             RETURNING email_id
-           )
-           UPDATE email_logs SET sentiment = $2, summary = $3, action_needed = $8,
-                  utc_offset_minutes = $13
-           WHERE id = (SELECT email_id FROM insight)"#,
-        email,
-        analysis.sentiment.as_str(),
-        analysis.summary,
-        analysis.waiting_for,
-        analysis.recommended_action,
-        analysis.flagged,
-        analysis.score,
-        analysis.action_needed,
-        serde_json::json!(analysis.flag_reasons),
-        serde_json::json!(analysis.evidence),
-        analyzer,
-        serde_json::to_value(commitments).unwrap_or_default(),
-        offset.local_minus_utc() / 60,
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// An analysis waiting to be written with others of its transaction.
 #[derive(Debug, Clone)]
 pub struct Pending {
@@ -105,8 +59,9 @@ pub struct Pending {
     pub analyzer: &'static str,
 }
 
-/// Writes many emails' insight rows in one statement (ingestion, which has written the
-/// analysis columns of `email_logs` with the email itself).
+/// Writes (or, after a re-analysis, rewrites) many emails' insight rows in one statement.
+/// Ingestion writes the analysis columns of `email_logs` with the email itself; re-analysis
+/// follows this with [`save_columns`].
 pub async fn save_all(
     tx: &mut Transaction<'_, Postgres>,
     pending: &[Pending],
@@ -157,7 +112,13 @@ pub async fn save_all(
                 action_needed, flag_reasons, evidence, analyzer, commitments)
              SELECT id, sentiment, summary, waiting_for, recommended, flagged, score, action,
                     reasons, evidence, analyzer, commitments FROM data
-             ON CONFLICT (email_id) DO NOTHING
+             ON CONFLICT (email_id) DO UPDATE SET
+               sentiment = EXCLUDED.sentiment, summary = EXCLUDED.summary,
+               waiting_for = EXCLUDED.waiting_for, recommended_action = EXCLUDED.recommended_action,
+               is_flagged = EXCLUDED.is_flagged, score = EXCLUDED.score,
+               action_needed = EXCLUDED.action_needed, flag_reasons = EXCLUDED.flag_reasons,
+               evidence = EXCLUDED.evidence, analyzer = EXCLUDED.analyzer,
+               commitments = EXCLUDED.commitments
            )
            SELECT count(*) AS "rows!" FROM data"#,
         &ids,
@@ -174,6 +135,38 @@ pub async fn save_all(
         &commitments,
     )
     .fetch_one(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the analysis columns of stored emails (`sentiment`, `summary`, `action_needed`),
+/// and their writer's offset where it was not known, in one statement.
+pub async fn save_columns(
+    tx: &mut Transaction<'_, Postgres>,
+    pending: &[Pending],
+    offsets: &[i32],
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<Uuid> = pending.iter().map(|p| p.email).collect();
+    let sentiments: Vec<String> = pending
+        .iter()
+        .map(|p| p.analysis.sentiment.as_str().to_owned())
+        .collect();
+    let summaries: Vec<String> = pending.iter().map(|p| p.analysis.summary.clone()).collect();
+    let actions: Vec<bool> = pending.iter().map(|p| p.analysis.action_needed).collect();
+    sqlx::query!(
+        r#"UPDATE email_logs l SET sentiment = d.sentiment, summary = d.summary,
+                  action_needed = d.action,
+                  utc_offset_minutes = COALESCE(l.utc_offset_minutes, d.offset_minutes)
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::int[])
+                AS d(id, sentiment, summary, action, offset_minutes)
+           WHERE l.id = d.id"#,
+        &ids,
+        &sentiments,
+        &summaries,
+        &actions,
+        offsets
+    )
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -244,6 +237,8 @@ pub async fn reanalyze(
         )
         .fetch_all(&mut *tx)
         .await?;
+        let mut pending = Vec::with_capacity(emails.len());
+        let mut offsets = Vec::with_capacity(emails.len());
         for email in &emails {
             let timestamp = Utc.from_utc_datetime(&email.timestamp);
             let offset = email
@@ -264,17 +259,17 @@ pub async fn reanalyze(
             {
                 done.changed += 1;
             }
-            save(
-                &mut tx,
-                email.id,
-                &analysis,
-                &commitments,
-                analyzer.name(),
-                offset,
-            )
-            .await?;
+            pending.push(Pending {
+                email: email.id,
+                analysis,
+                commitments,
+                analyzer: analyzer.name(),
+            });
+            offsets.push(offset.local_minus_utc() / 60);
             done.emails += 1;
         }
+        save_all(&mut tx, &pending).await?;
+        save_columns(&mut tx, &pending, &offsets).await?;
         follow::refresh_customer(&mut tx, customer.user_id, customer.id).await?;
         tx.commit().await?;
         done.customers += 1;

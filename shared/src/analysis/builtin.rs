@@ -114,7 +114,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
     let hits = find_phrases(lexicon, &lower, core_start);
 
     let mut sentences: Vec<Sentence> = sentences_ranges;
-    let mut evidence_pos: Vec<(f32, usize, usize)> = Vec::new();
+    let mut evidence_pos: Vec<Evidence> = Vec::new();
     let mut flags: Vec<FlagReason> = Vec::new();
     let mut weak_flags: Vec<FlagReason> = Vec::new();
     let mut no_action = false;
@@ -129,7 +129,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
         let words = &lower[sentence.start..sentence.end];
         if is_emphatic_number(words) {
             before -= 2.0;
-            evidence_pos.push((-2.0, sentence.start, sentence.end));
+            evidence_pos.push(Evidence::weighing(-2.0, sentence.start, sentence.end));
         }
         while h < hits.len() && hits[h].start < sentence.end {
             let hit = hits[h];
@@ -206,7 +206,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
                     if !flags.contains(&reason) {
                         flags.push(reason);
                     }
-                    evidence_pos.push((-4.0, hit.start, hit.end));
+                    evidence_pos.push(Evidence::flag(hit.start, hit.end));
                     None
                 }
                 Cue::WeakFlag(reason) => {
@@ -227,7 +227,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
                 } else {
                     before += w;
                 }
-                evidence_pos.push((w, hit.start, hit.end));
+                evidence_pos.push(Evidence::weighing(w, hit.start, hit.end));
             }
         }
         sentence.score = if contrast {
@@ -237,7 +237,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
         };
         if sentence.ignored {
             let (start, end) = (sentence.start, sentence.end);
-            evidence_pos.retain(|&(_, s, _)| s < start || s >= end);
+            evidence_pos.retain(|e| e.start < start || e.start >= end);
             *sentence = Sentence {
                 start,
                 end,
@@ -291,12 +291,12 @@ fn analyze(email: &Email<'_>) -> Analysis {
     if staff {
         flags.clear();
     }
-    let core_sentences = || sentences.iter().filter(|s| !s.closing);
-    let asks = core_sentences().any(|s| (s.request || s.question) && !s.go_ahead);
-    let problem = core_sentences().any(|s| s.problem);
+    let spoken = || sentences.iter().filter(|s| !s.closing);
+    let asks = spoken().any(|s| (s.request || s.question) && !s.go_ahead);
+    let problem = spoken().any(|s| s.problem);
     // Resigned acceptance ("It's fine, I guess. Go ahead.") is displeasure, not a complaint
     // that waits for an answer.
-    let go_ahead = core_sentences().any(|s| s.go_ahead);
+    let go_ahead = spoken().any(|s| s.go_ahead);
     let complains = sentiment == Sentiment::Unhappy && !go_ahead;
     let action_needed = !staff && !no_action && (asks || problem || complains || !flags.is_empty());
     if staff && sentiment == Sentiment::Unhappy && total > -2.0 * THRESHOLD {
@@ -981,21 +981,61 @@ fn request_object(original: &str, lower: &str) -> Option<String> {
     Some(truncate(&object, 100))
 }
 
+/// A phrase that weighed in the verdict: its sentiment weight, or a flag.
+#[derive(Debug, Clone, Copy)]
+struct Evidence {
+    weight: f32,
+    flag: bool,
+    start: usize,
+    end: usize,
+}
+
+impl Evidence {
+    fn weighing(weight: f32, start: usize, end: usize) -> Evidence {
+        Evidence {
+            weight,
+            flag: false,
+            start,
+            end,
+        }
+    }
+
+    fn flag(start: usize, end: usize) -> Evidence {
+        Evidence {
+            weight: 0.0,
+            flag: true,
+            start,
+            end,
+        }
+    }
+
+    /// Flags first, then the heaviest phrases.
+    fn rank(&self) -> f32 {
+        if self.flag { 4.0 } else { self.weight.abs() }
+    }
+}
+
+/// The phrases that decided: flags, then those that agree with the sentiment, heaviest
+/// first, at most six.
 fn evidence(
     text: &str,
-    found: &mut [(f32, usize, usize)],
+    found: &mut [Evidence],
     sentiment: Sentiment,
     flagged: bool,
 ) -> Vec<String> {
-    found.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1)));
+    found.sort_by(|a, b| b.rank().total_cmp(&a.rank()).then(a.start.cmp(&b.start)));
     let mut out: Vec<String> = Vec::new();
-    for &(w, start, end) in found.iter() {
-        let counts = match sentiment {
-            Sentiment::Happy => w > 0.0,
-            Sentiment::Unhappy => w < 0.0,
-            Sentiment::Neutral => true,
-        } || (flagged && w == -4.0);
-        let phrase = collapse(&text[start..end]);
+    for e in found.iter() {
+        let counts = if e.flag {
+            flagged || sentiment != Sentiment::Happy
+        } else {
+            match sentiment {
+                Sentiment::Happy => e.weight > 0.0,
+                Sentiment::Unhappy => e.weight < 0.0,
+                Sentiment::Neutral => true,
+            }
+        };
+        let phrase = collapse(&text[e.start..e.end]);
         if counts && !out.contains(&phrase) {
             out.push(phrase);
         }

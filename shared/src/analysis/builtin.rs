@@ -101,6 +101,8 @@ struct Sentence {
     ignored: bool,
     /// Says something has not arrived ("still haven't received").
     chase: bool,
+    /// Where the verb of an imperative clause ends ("Fix it", "…, but check the footer").
+    imperative_end: Option<usize>,
 }
 
 fn analyze(email: &Email<'_>) -> Analysis {
@@ -162,8 +164,11 @@ fn analyze(email: &Email<'_>) -> Analysis {
                     Some(w)
                 }
                 Cue::Imperative => {
-                    if opens_clause(&lower[sentence.start..hit.start]) {
+                    if sentence.imperative_end.is_none()
+                        && opens_clause(&lower[sentence.start..hit.start])
+                    {
                         sentence.request = true;
+                        sentence.imperative_end = Some(hit.end);
                     }
                     None
                 }
@@ -438,14 +443,6 @@ fn words_between(text: &str) -> usize {
         .count()
 }
 
-fn first_word(sentence: &str) -> &str {
-    sentence
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default()
-}
-
 /// Whether a word after `before` (the sentence up to it) opens a clause: nothing but
 /// punctuation before it, or ", but", ";" or ":" right before it.
 fn opens_clause(before: &str) -> bool {
@@ -454,16 +451,6 @@ fn opens_clause(before: &str) -> bool {
         || trimmed.ends_with(", but")
         || trimmed.ends_with(';')
         || trimmed.ends_with(':')
-}
-
-fn opens_with_imperative(lower_sentence: &str) -> bool {
-    let starts = |clause: &str| IMPERATIVES.contains(&first_word(clause));
-    starts(lower_sentence)
-        || [", but ", "; ", ": "].iter().any(|sep| {
-            lower_sentence
-                .find(sep)
-                .is_some_and(|i| starts(&lower_sentence[i + sep.len()..]))
-        })
 }
 
 fn is_emphatic_number(lower_sentence: &str) -> bool {
@@ -768,14 +755,13 @@ fn waiting_for(
         let topic = topic_of(subject)
             .trim_end_matches(['?', '!', '.'])
             .to_owned();
+        // What an imperative asks for follows its verb: "Send whatever you have, …".
         let object = request_object(original, low).or_else(|| {
-            opens_with_imperative(low).then(|| {
-                let trimmed = original.trim_start_matches(|c: char| !c.is_alphanumeric());
-                let object = trimmed
-                    .split_once(' ')
-                    .map_or("", |(_, rest)| rest)
+            s.imperative_end.map(|end| {
+                let rest = text[end..s.end]
+                    .trim_start_matches([' ', ':', ',', ';', '-', '–'])
                     .trim_end_matches(['.', '!']);
-                collapse(object.split(", ").next().unwrap_or_default())
+                collapse(rest.split(", ").next().unwrap_or_default())
             })
         });
         match object {
@@ -1187,6 +1173,13 @@ mod tests {
         assert_eq!(a.sentiment, Sentiment::Unhappy, "{a:?}");
         assert!(a.evidence.iter().all(|e| !e.eq_ignore_ascii_case("happy")));
         assert!(!a.summary.contains("Ignore previous"));
+    }
+
+    #[test]
+    fn an_imperative_after_but_asks_for_what_follows_its_verb() {
+        let a = customer("Re: Newsletter", "Approved, but check the footer links.");
+        assert!(a.action_needed);
+        assert_eq!(a.waiting_for.as_deref(), Some("the footer links"));
     }
 
     #[test]

@@ -20,6 +20,15 @@ use trellin::ingest::{self, Inbound, Outcome, Rejection, Settings, Source};
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Settings,
+    /// A fixed current time (`--now`, `TRELLIN_NOW`); the clock when `None`.
+    pub now: Option<chrono::DateTime<Utc>>,
+}
+
+impl AppState {
+    /// The time a message is received at.
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
 }
 
 /// The API.
@@ -81,7 +90,7 @@ async fn inbound(
         &state.pool,
         &message,
         bearer(&headers),
-        Utc::now(),
+        state.now(),
         &state.settings,
     )
     .await

@@ -7,7 +7,6 @@
 //! Written here because the SMTP server crates are either synchronous (thread per
 //! connection) or frameworks far larger than this receiver.
 
-use chrono::Utc;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use trellin::ingest::{self, Inbound, Outcome, Source};
@@ -142,7 +141,7 @@ async fn read_data<R: tokio::io::AsyncBufRead + Unpin>(
 
 async fn deliver(state: &AppState, raw: Vec<u8>, recipients: Vec<String>) -> String {
     let message = Inbound::new(raw, Source::Smtp, recipients);
-    match ingest::ingest(&state.pool, &message, Utc::now(), &state.settings).await {
+    match ingest::ingest(&state.pool, &message, state.now(), &state.settings).await {
         Ok(result) => match result.outcome {
             Outcome::Stored { email_id } => format!("250 stored as {email_id}\r\n"),
             Outcome::Duplicate { of } => format!("250 duplicate of {of}\r\n"),

@@ -22,6 +22,16 @@ async fn post(
     secret: Option<&str>,
     body: Vec<u8>,
 ) -> (StatusCode, serde_json::Value) {
+    post_at(pool, uri, secret, body, None).await
+}
+
+async fn post_at(
+    pool: &PgPool,
+    uri: &str,
+    secret: Option<&str>,
+    body: Vec<u8>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> (StatusCode, serde_json::Value) {
     let mut request = Request::post(uri).header("content-type", "message/rfc822");
     if let Some(secret) = secret {
         request = request.header("authorization", format!("Bearer {secret}"));
@@ -29,6 +39,7 @@ async fn post(
     let app = router(AppState {
         pool: pool.clone(),
         settings: Settings::default(),
+        now,
     });
     let response = app
         .oneshot(request.body(Body::from(body)).expect("request"))
@@ -102,6 +113,7 @@ async fn swaks_delivering_a_forward_over_smtp_stores_it(pool: PgPool) {
         AppState {
             pool: pool.clone(),
             settings: Settings::default(),
+            now: None,
         },
     ));
 
@@ -144,4 +156,20 @@ async fn swaks_delivering_a_forward_over_smtp_stores_it(pool: PgPool) {
             .expect("record");
     assert_eq!(envelope, vec![INBOUND.to_owned()]);
     server.abort();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_server_given_a_fixed_now_receives_every_message_at_it(pool: PgPool) {
+    let tenant = setup_tenant(&pool).await;
+    let secret = tenant.inbound_secret.clone().expect("a secret");
+    let uri = format!("/api/v1/inbound?to={INBOUND}");
+    let now: chrono::DateTime<chrono::Utc> = "2026-11-20T20:00:00Z".parse().expect("time");
+    let (status, body) = post_at(&pool, &uri, Some(&secret), sample("001.eml"), Some(now)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let received: chrono::NaiveDateTime =
+        sqlx::query_scalar("SELECT received_at FROM inbound_messages")
+            .fetch_one(&pool)
+            .await
+            .expect("record");
+    assert_eq!(received, now.naive_utc());
 }

@@ -99,10 +99,11 @@ pub struct Io<'a> {
 /// # Errors
 /// Whatever the command reports; the message chain is what the user sees.
 pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<()> {
-    let now = match &cli.now {
-        Some(text) => trellin::config::parse_now(text)?,
-        None => config.now.unwrap_or_else(chrono::Utc::now),
+    let fixed_now = match &cli.now {
+        Some(text) => Some(trellin::config::parse_now(text)?),
+        None => config.now,
     };
+    let now = fixed_now.unwrap_or_else(chrono::Utc::now);
     match cli.command {
         Command::Parse(args) => parse::run(&args, io),
         Command::Analyze => analyze::run(&config.analyzer(), io).await,
@@ -137,7 +138,7 @@ pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<(
         Command::Tenant { action } => tenant::run_tenant(action, config, io).await,
         Command::Employee { action } => tenant::run_employee(action, config, io).await,
         Command::Ingest(args) => ingest::run(args, config, now, io).await,
-        Command::Serve(args) => serve::run(args, config, io).await,
+        Command::Serve(args) => serve::run(args, config, fixed_now, io).await,
         Command::Inbound(args) => ingest::run_inbound(args, config, io).await,
     }
 }

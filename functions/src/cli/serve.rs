@@ -1,6 +1,7 @@
 //! `trellin serve`: the SMTP receiver and the HTTP API on this machine.
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use clap::Args;
 use trellin::config::Config;
 
@@ -17,11 +18,18 @@ pub struct ServeArgs {
     pub http: String,
 }
 
-pub async fn run(args: ServeArgs, config: &Config, io: &mut Io<'_>) -> anyhow::Result<()> {
+/// Serves until Ctrl-C; `now`, when given, is the time every message is received at.
+pub async fn run(
+    args: ServeArgs,
+    config: &Config,
+    now: Option<DateTime<Utc>>,
+    io: &mut Io<'_>,
+) -> anyhow::Result<()> {
     let pool = super::database(config).await?;
     let state = AppState {
         pool,
         settings: config.ingest_settings(),
+        now,
     };
     let smtp = tokio::net::TcpListener::bind(&args.smtp)
         .await

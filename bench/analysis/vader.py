@@ -96,12 +96,17 @@ def compare(path):
 def speed(path):
     texts = [text_of(r) for r in load(path)]
     analyzer = SentimentIntensityAnalyzer()
-    done, started = 0, time.perf_counter()
-    while time.perf_counter() - started < 2.0:
-        for t in texts:
-            analyzer.polarity_scores(t)
-        done += len(texts)
-    print(f"{done / (time.perf_counter() - started):.1f}")
+    # The fastest of ten 0.3 s rounds, as the Rust bench measures ours: on a shared machine a
+    # slow round measures the neighbours.
+    best = 0.0
+    for _ in range(10):
+        done, started = 0, time.perf_counter()
+        while time.perf_counter() - started < 0.3:
+            for t in texts:
+                analyzer.polarity_scores(t)
+            done += len(texts)
+        best = max(best, done / (time.perf_counter() - started))
+    print(f"{best:.1f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,26 @@ use std::time::{Duration, Instant};
 use trellin::analysis::{Builtin, Email, Role};
 use trellin_tests::corpus;
 
+/// Rounds of each measurement, and how long one lasts. The fastest round counts: on a shared
+/// machine a slow round measures the neighbours, not the code. `vader.py speed` does the same.
+const ROUNDS: usize = 10;
+const ROUND: Duration = Duration::from_millis(300);
+
+/// Items per second in the fastest of [`ROUNDS`] rounds of calling `pass` (`items` each).
+fn best_rate(items: usize, pass: impl Fn()) -> f64 {
+    (0..ROUNDS)
+        .map(|_| {
+            let started = Instant::now();
+            let mut done = 0usize;
+            while started.elapsed() < ROUND {
+                pass();
+                done += items;
+            }
+            done as f64 / started.elapsed().as_secs_f64()
+        })
+        .fold(0.0, f64::max)
+}
+
 fn main() -> anyhow::Result<()> {
     let path = corpus("labeled-emails").join("labeled.jsonl");
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(&path)?
@@ -35,15 +55,9 @@ fn main() -> anyhow::Result<()> {
         }
     };
     analyze_all();
-    let mut done = 0usize;
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(3) {
-        analyze_all();
-        done += emails.len();
-    }
-    let ours = done as f64 / started.elapsed().as_secs_f64();
+    let ours = best_rate(emails.len(), analyze_all);
     println!(
-        "analysis bench: {} labelled emails, built-in analyzer {ours:.0} emails/s ({:.2} µs each, one core)",
+        "analysis bench: {} labelled emails, built-in analyzer {ours:.0} emails/s ({:.2} µs each, one core, fastest of {ROUNDS} rounds)",
         emails.len(),
         1e6 / ours
     );

@@ -19,13 +19,15 @@
 //!   an answer to a question, or a fix for a reported problem.
 //! - **recommended action**: a next step from all of the above.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use super::lexicon::{
     Cue, EMPHATIC_NUMBERS, FlagReason, GREETINGS, IMPERATIVES, PHRASES, SIGN_OFFS,
 };
+use super::phrases::Phrases;
 use super::{Analysis, Email, Role, Sentiment};
 
 /// The most a summary may hold, in characters.
@@ -38,7 +40,7 @@ const THRESHOLD: f32 = 1.0;
 const FLAG_WEIGHT: f32 = -2.0;
 
 struct Lexicon {
-    automaton: AhoCorasick,
+    automaton: Phrases,
     cues: Vec<Cue>,
 }
 
@@ -58,11 +60,7 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
             cues.push(cue);
         }
     }
-    let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&patterns)
-        .expect("the lexicon's phrases form a valid automaton");
+    let automaton = Phrases::new(&patterns).expect("the lexicon's phrases form a valid automaton");
     Lexicon { automaton, cues }
 });
 
@@ -72,8 +70,27 @@ pub struct Builtin;
 
 impl Builtin {
     pub fn analyze(&self, email: &Email<'_>) -> Analysis {
-        analyze(email)
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => analyze(email, &mut scratch),
+            // Only re-entry could find them taken; it gets buffers of its own.
+            Err(_) => analyze(email, &mut Scratch::default()),
+        })
     }
+}
+
+/// The buffers an analysis works in, kept per thread, so that analysing an email allocates
+/// little more than what it returns.
+#[derive(Default)]
+struct Scratch {
+    lower: String,
+    subject: String,
+    hits: Vec<Hit>,
+    sentences: Vec<Sentence>,
+    evidence: Vec<Evidence>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// One phrase found in the text.
@@ -105,18 +122,23 @@ struct Sentence {
     imperative_end: Option<usize>,
 }
 
-fn analyze(email: &Email<'_>) -> Analysis {
+fn analyze(email: &Email<'_>, scratch: &mut Scratch) -> Analysis {
+    let Scratch {
+        lower,
+        subject: subject_lower,
+        hits,
+        sentences,
+        evidence: evidence_pos,
+    } = scratch;
     let body = email.body;
     let (core_start, core_end, closing_end) = core(body);
     let text = &body[..closing_end];
-    let lower = lower_same_length(text);
-    let sentences_ranges = sentences(text, core_start, closing_end, core_end);
+    lower_same_length(text, lower);
+    let lower = lower.as_str();
+    split_into_sentences(text, core_start, closing_end, core_end, sentences);
     let lexicon = &*LEXICON;
-
-    let hits = find_phrases(lexicon, &lower, core_start);
-
-    let mut sentences: Vec<Sentence> = sentences_ranges;
-    let mut evidence_pos: Vec<Evidence> = Vec::new();
+    find_phrases(lexicon, lower, core_start, hits);
+    evidence_pos.clear();
     let mut flags: Vec<FlagReason> = Vec::new();
     let mut weak_flags: Vec<FlagReason> = Vec::new();
     let mut no_action = false;
@@ -259,7 +281,7 @@ fn analyze(email: &Email<'_>) -> Analysis {
         }
     }
 
-    let subject = subject_score(email.subject);
+    let subject = subject_score(email.subject, subject_lower, hits);
     // A risk the owner must see is seldom said in a good mood; a decision to leave, though,
     // can be a calm notice ("We've decided to bring marketing in-house. Thank you for …").
     let calm_decision = flags == [FlagReason::Churn] && lower.contains("decided");
@@ -310,14 +332,14 @@ fn analyze(email: &Email<'_>) -> Analysis {
     }
 
     let waiting_for = if action_needed {
-        waiting_for(text, &lower, &sentences, email.subject, problem)
+        waiting_for(text, lower, sentences, email.subject, problem)
     } else {
         None
     };
-    let summary = summary(text, &lower, &sentences);
+    let summary = summary(text, lower, sentences);
     flags.sort();
     let flag_reasons: Vec<String> = flags.iter().map(|f| f.as_str().to_owned()).collect();
-    let evidence = evidence(text, &mut evidence_pos, sentiment, !flags.is_empty());
+    let evidence = evidence(text, evidence_pos, sentiment, !flags.is_empty());
     let recommended_action = recommend(
         sentiment,
         action_needed,
@@ -341,7 +363,15 @@ fn analyze(email: &Email<'_>) -> Analysis {
 /// The sentences of an email's new text, without greeting, sign-off and signature.
 pub(crate) fn core_sentences(body: &str) -> Vec<&str> {
     let (start, end, closing_end) = core(body);
-    sentences(&body[..closing_end], start, closing_end, end)
+    let mut sentences = Vec::new();
+    split_into_sentences(
+        &body[..closing_end],
+        start,
+        closing_end,
+        end,
+        &mut sentences,
+    );
+    sentences
         .into_iter()
         .filter(|s| !s.closing)
         .map(|s| &body[s.start..s.end])
@@ -350,19 +380,22 @@ pub(crate) fn core_sentences(body: &str) -> Vec<&str> {
 
 /// The phrases of `lower[from..]` that stand as whole words, leftmost first and, of those
 /// starting at one place, the longest; a phrase inside one already taken is not taken. One
-/// overlapping pass of the automaton finds every candidate.
-fn find_phrases(lexicon: &Lexicon, lower: &str, from: usize) -> Vec<Hit> {
-    let mut found: Vec<Hit> = Vec::with_capacity(32);
-    for m in lexicon.automaton.find_overlapping_iter(&lower[from..]) {
-        let (start, end) = (m.start() + from, m.end() + from);
-        if is_word(lower, start, end) {
-            found.push(Hit {
-                start,
-                end,
-                cue: lexicon.cues[m.pattern().as_usize()],
-            });
-        }
-    }
+/// pass of the automaton finds every candidate.
+fn find_phrases(lexicon: &Lexicon, lower: &str, from: usize, found: &mut Vec<Hit>) {
+    found.clear();
+    let haystack = &lower.as_bytes()[from..];
+    lexicon
+        .automaton
+        .each_match(haystack, |pattern, start, end| {
+            let (start, end) = (start + from, end + from);
+            if is_word(lower, start, end) {
+                found.push(Hit {
+                    start,
+                    end,
+                    cue: lexicon.cues[pattern],
+                });
+            }
+        });
     found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut taken_to = from;
     found.retain(|hit| {
@@ -372,7 +405,6 @@ fn find_phrases(lexicon: &Lexicon, lower: &str, from: usize) -> Vec<Hit> {
         }
         keep
     });
-    found
 }
 
 /// VADER's normalisation of a raw sum into (-1, 1).
@@ -382,15 +414,15 @@ fn squash(total: f32) -> f32 {
 }
 
 /// The sentiment weight of the subject, without reply or forward prefixes.
-fn subject_score(subject: &str) -> f32 {
+fn subject_score(subject: &str, lower: &mut String, hits: &mut Vec<Hit>) -> f32 {
     if subject.is_empty() {
         return 0.0;
     }
-    let lower = lower_same_length(subject);
-    let lexicon = &*LEXICON;
+    lower_same_length(subject, lower);
+    find_phrases(&LEXICON, lower, 0, hits);
     let mut score = 0.0;
     let mut negated = false;
-    for hit in find_phrases(lexicon, &lower, 0) {
+    for hit in hits.iter() {
         match hit.cue {
             Cue::Negator => negated = true,
             Cue::Sentiment(w) => score += if negated { -w } else { w },
@@ -402,12 +434,14 @@ fn subject_score(subject: &str) -> f32 {
 }
 
 /// Lower-cases without changing any character's byte length, so that offsets found in the
-/// lower-cased text hold in the original.
-fn lower_same_length(text: &str) -> String {
+/// lower-cased text hold in the original. Writes into `out`.
+fn lower_same_length(text: &str, out: &mut String) {
+    out.clear();
     if text.is_ascii() {
-        return text.to_ascii_lowercase();
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
     }
-    let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -419,7 +453,6 @@ fn lower_same_length(text: &str) -> String {
             }
         }
     }
-    out
 }
 
 fn is_word_char(c: char) -> bool {
@@ -548,13 +581,18 @@ fn is_name_line(line: &str) -> bool {
 }
 
 /// Splits `start..closing_end` into sentences at `.`, `!`, `?` before a space, and at line
-/// ends; the part from `core_end` on is the closing.
-fn sentences(text: &str, start: usize, closing_end: usize, core_end: usize) -> Vec<Sentence> {
-    let mut out = Vec::with_capacity(16);
+/// ends; the part from `core_end` on is the closing. Writes into `out`.
+fn split_into_sentences(
+    text: &str,
+    start: usize,
+    closing_end: usize,
+    core_end: usize,
+    out: &mut Vec<Sentence>,
+) {
+    out.clear();
     let core_end = core_end.clamp(start, closing_end);
-    split_sentences(text, start, core_end, false, &mut out);
-    split_sentences(text, core_end, closing_end, true, &mut out);
-    out
+    split_sentences(text, start, core_end, false, out);
+    split_sentences(text, core_end, closing_end, true, out);
 }
 
 /// Splits `from..to` at sentence ends and unwrapped line breaks.
@@ -662,11 +700,10 @@ fn is_pleasantry(lower: &str) -> bool {
 
 fn collapse(text: &str) -> String {
     let text = text.trim();
-    let bytes = text.as_bytes();
-    let plain = bytes
-        .iter()
+    let plain = text
+        .bytes()
         .all(|b| b.is_ascii() && !matches!(b, b'\n' | b'\r' | b'\t'))
-        && !bytes.windows(2).any(|w| w == b"  ");
+        && !text.contains("  ");
     if plain {
         return text.to_owned();
     }
@@ -680,8 +717,17 @@ fn collapse(text: &str) -> String {
     out
 }
 
+/// The number of characters of `text`.
+fn char_count(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
 fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+    if char_count(text) <= max {
         return text.to_owned();
     }
     let mut cut = String::new();
@@ -721,14 +767,14 @@ fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
     let mut joined = collapse(&text[first.start..first.end]);
     if let Some(best) = best {
         let other = collapse(&text[best.start..best.end]);
-        if joined.chars().count() + 1 + other.chars().count() <= SUMMARY_MAX {
+        if char_count(&joined) + 1 + char_count(&other) <= SUMMARY_MAX {
             joined.push(' ');
             joined.push_str(&other);
         } else if weight(best) > weight(first) + 2.0 {
             joined = other;
         }
     }
-    if joined.chars().count() <= SUMMARY_MAX {
+    if char_count(&joined) <= SUMMARY_MAX {
         joined
     } else {
         truncate(&joined, SUMMARY_MAX)
@@ -752,9 +798,7 @@ fn waiting_for(
     if let Some(s) = request {
         let original = &text[s.start..s.end];
         let low = &lower[s.start..s.end];
-        let topic = topic_of(subject)
-            .trim_end_matches(['?', '!', '.'])
-            .to_owned();
+        let topic = topic_of(subject).trim_end_matches(['?', '!', '.']);
         // What an imperative asks for follows its verb: "Send whatever you have, …".
         let object = request_object(original, low).or_else(|| {
             s.imperative_end.map(|end| {
@@ -768,7 +812,7 @@ fn waiting_for(
             Some(object) if !is_vague_object(&object) || topic.is_empty() => {
                 return Some(object);
             }
-            _ if s.request && !topic.is_empty() => return Some(topic),
+            _ if s.request && !topic.is_empty() => return Some(topic.to_owned()),
             _ if s.question => {
                 return Some(format!("an answer: {}", truncate(&collapse(original), 100)));
             }
@@ -832,16 +876,20 @@ fn chased_object(original: &str, lower: &str) -> Option<String> {
 /// "it as an SVG", "one", "a look": the thing is named elsewhere (the subject names it
 /// better).
 fn is_vague_object(object: &str) -> bool {
-    let lower = object.to_lowercase();
-    let first = lower.split_whitespace().next().unwrap_or_default();
-    lower.split_whitespace().count() < 2
+    let mut words = object.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    words.next().is_none()
         || [
             "it", "one", "them", "these", "this", "that", "those", "if", "whatever", "look",
             "taking", "check", "where", "what",
         ]
-        .contains(&first)
-        || lower.starts_with("a look")
-        || lower.starts_with("have a look")
+        .iter()
+        .any(|vague| first.eq_ignore_ascii_case(vague))
+        || ["a look", "have a look"].iter().any(|p| {
+            object
+                .get(..p.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(p))
+        })
 }
 
 fn lower_first(text: &str) -> String {
@@ -926,19 +974,22 @@ static CHASE_ENDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     .expect("valid phrases")
 });
 
-static ASKING: LazyLock<AhoCorasick> =
-    LazyLock::new(|| AhoCorasick::new(ASKS).expect("the request phrases form a valid automaton"));
+static ASKING: LazyLock<Phrases> =
+    LazyLock::new(|| Phrases::new(ASKS).expect("the request phrases form a valid automaton"));
 
 /// "Could you send us the W-9?" → "the W-9"; "What's the ETA on a staging link?" → "a staging
 /// link"; "Please add them to the events page." → "add them to the events page".
 fn request_object(original: &str, lower: &str) -> Option<String> {
     // The earliest entry of the list present in the sentence wins ("could you please" over
     // "please"), whatever its position.
-    let (at, len) = ASKING
-        .find_overlapping_iter(lower)
-        .min_by_key(|m| m.pattern().as_usize())
-        .map(|m| (m.start(), m.len()))?;
-    let mut rest = &original[at + len..];
+    let mut earliest: Option<(usize, usize)> = None;
+    ASKING.each_match(lower.as_bytes(), |pattern, _, end| {
+        if earliest.is_none_or(|(p, _)| pattern < p) {
+            earliest = Some((pattern, end));
+        }
+    });
+    let (_, end) = earliest?;
+    let mut rest = &original[end..];
     for filler in [
         "let me know ",
         "let us know ",
@@ -1021,8 +1072,11 @@ fn evidence(
                 Sentiment::Neutral => true,
             }
         };
+        if !counts {
+            continue;
+        }
         let phrase = collapse(&text[e.start..e.end]);
-        if counts && !out.contains(&phrase) {
+        if !out.contains(&phrase) {
             out.push(phrase);
         }
         if out.len() == 6 {

@@ -11,6 +11,7 @@ pub mod due;
 pub mod follow;
 pub mod lexicon;
 pub mod llm;
+mod phrases;
 pub mod store;
 pub mod tasks;
 

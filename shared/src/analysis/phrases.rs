@@ -11,12 +11,15 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 
 /// The mark of a state that ends at least one phrase, kept in the state's own number.
 const MATCH: u16 = 0x8000;
+
+/// A state not numbered yet, while numbering.
+const UNSEEN: u16 = u16::MAX;
 
 /// Phrases to find, every match including overlapping ones (like `MatchKind::Standard`).
 #[derive(Debug, Clone)]
@@ -40,8 +43,8 @@ pub(crate) struct Phrases {
 pub(crate) enum BuildError {
     #[error("the phrases do not form an automaton: {0}")]
     Automaton(#[from] aho_corasick::BuildError),
-    #[error("the phrases need {0} states; at most 32,768 fit")]
-    TooManyStates(usize),
+    #[error("the phrases need more than 32,768 states")]
+    TooManyStates,
     #[error("the automaton has no unanchored start: {0}")]
     Start(#[from] aho_corasick::MatchError),
 }
@@ -52,38 +55,52 @@ impl Phrases {
             .match_kind(MatchKind::Standard)
             .build(phrases)?;
         let start = dfa.start_state(Anchored::No)?;
-        // Number the states breadth-first from the start.
-        let mut number = HashMap::from([(start, 0usize)]);
+        // Number the states breadth-first from the start, and note every transition in the
+        // new numbers. The library's state IDs are indices into its own table, so a vector
+        // indexed by them numbers the states without hashing.
+        let mut number: Vec<u16> = Vec::new();
         let mut order = vec![start];
+        let mut transitions: Vec<u16> = Vec::new();
+        let mut numbered = |state: StateID, order: &mut Vec<StateID>| -> Result<u16, BuildError> {
+            let id = state.as_usize();
+            if number.len() <= id {
+                number.resize(id + 1, UNSEEN);
+            }
+            if number[id] == UNSEEN {
+                if order.len() >= usize::from(MATCH) {
+                    return Err(BuildError::TooManyStates);
+                }
+                number[id] = order.len() as u16;
+                order.push(state);
+            }
+            Ok(number[id])
+        };
+        numbered(start, &mut order)?;
         let mut i = 0;
         while let Some(&state) = order.get(i) {
             i += 1;
             for byte in 0..=255u8 {
-                let next = dfa.next_state(Anchored::No, state, byte);
-                number.entry(next).or_insert_with(|| {
-                    order.push(next);
-                    order.len() - 1
-                });
+                let next = numbered(dfa.next_state(Anchored::No, state, byte), &mut order)?;
+                transitions.push(next);
             }
-        }
-        if order.len() > usize::from(MATCH) {
-            return Err(BuildError::TooManyStates(order.len()));
         }
         // Bytes whose transitions agree in every state share a class.
         let mut classes = [0u8; 256];
         let mut columns: HashMap<Vec<u16>, u8> = HashMap::new();
         let mut column_of = Vec::with_capacity(256);
-        for byte in 0..=255u8 {
-            let column: Vec<u16> = order
+        for byte in 0..256 {
+            let column: Vec<u16> = transitions
                 .iter()
-                .map(|&s| number[&dfa.next_state(Anchored::No, s, byte)] as u16)
+                .skip(byte)
+                .step_by(256)
+                .copied()
                 .collect();
             let count = columns.len();
             let class = *columns.entry(column.clone()).or_insert(count as u8);
             if usize::from(class) == count {
                 column_of.push(column);
             }
-            classes[usize::from(byte)] = class;
+            classes[byte] = class;
         }
         let shift = columns.len().next_power_of_two().trailing_zeros();
         let mut next = vec![0u16; order.len() << shift];

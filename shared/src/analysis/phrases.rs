@@ -88,7 +88,7 @@ impl Phrases {
         let mut classes = [0u8; 256];
         let mut columns: HashMap<Vec<u16>, u8> = HashMap::new();
         let mut column_of = Vec::with_capacity(256);
-        for byte in 0..256 {
+        for (byte, class_of_byte) in classes.iter_mut().enumerate() {
             let column: Vec<u16> = transitions
                 .iter()
                 .skip(byte)
@@ -100,7 +100,7 @@ impl Phrases {
             if usize::from(class) == count {
                 column_of.push(column);
             }
-            classes[byte] = class;
+            *class_of_byte = class;
         }
         let shift = columns.len().next_power_of_two().trailing_zeros();
         let mut next = vec![0u16; order.len() << shift];

@@ -59,6 +59,29 @@ pub struct Pending {
     pub analyzer: &'static str,
 }
 
+/// What the insight row and the `email_logs` row of an email share, one array per column,
+/// for `unnest`.
+struct LogColumns {
+    ids: Vec<Uuid>,
+    sentiments: Vec<String>,
+    summaries: Vec<String>,
+    actions: Vec<bool>,
+}
+
+impl LogColumns {
+    fn of(pending: &[Pending]) -> LogColumns {
+        LogColumns {
+            ids: pending.iter().map(|p| p.email).collect(),
+            sentiments: pending
+                .iter()
+                .map(|p| p.analysis.sentiment.as_str().to_owned())
+                .collect(),
+            summaries: pending.iter().map(|p| p.analysis.summary.clone()).collect(),
+            actions: pending.iter().map(|p| p.analysis.action_needed).collect(),
+        }
+    }
+}
+
 /// Writes (or, after a re-analysis, rewrites) many emails' insight rows in one statement.
 /// Ingestion writes the analysis columns of `email_logs` with the email itself; re-analysis
 /// follows this with [`save_columns`].
@@ -69,12 +92,12 @@ pub async fn save_all(
     if pending.is_empty() {
         return Ok(());
     }
-    let ids: Vec<Uuid> = pending.iter().map(|p| p.email).collect();
-    let sentiments: Vec<String> = pending
-        .iter()
-        .map(|p| p.analysis.sentiment.as_str().to_owned())
-        .collect();
-    let summaries: Vec<String> = pending.iter().map(|p| p.analysis.summary.clone()).collect();
+    let LogColumns {
+        ids,
+        sentiments,
+        summaries,
+        actions,
+    } = LogColumns::of(pending);
     let waiting: Vec<Option<String>> = pending
         .iter()
         .map(|p| p.analysis.waiting_for.clone())
@@ -85,7 +108,6 @@ pub async fn save_all(
         .collect();
     let flagged: Vec<bool> = pending.iter().map(|p| p.analysis.flagged).collect();
     let scores: Vec<f32> = pending.iter().map(|p| p.analysis.score).collect();
-    let actions: Vec<bool> = pending.iter().map(|p| p.analysis.action_needed).collect();
     let reasons: Vec<serde_json::Value> = pending
         .iter()
         .map(|p| serde_json::json!(p.analysis.flag_reasons))
@@ -146,13 +168,12 @@ pub async fn save_columns(
     pending: &[Pending],
     offsets: &[i32],
 ) -> Result<(), sqlx::Error> {
-    let ids: Vec<Uuid> = pending.iter().map(|p| p.email).collect();
-    let sentiments: Vec<String> = pending
-        .iter()
-        .map(|p| p.analysis.sentiment.as_str().to_owned())
-        .collect();
-    let summaries: Vec<String> = pending.iter().map(|p| p.analysis.summary.clone()).collect();
-    let actions: Vec<bool> = pending.iter().map(|p| p.analysis.action_needed).collect();
+    let LogColumns {
+        ids,
+        sentiments,
+        summaries,
+        actions,
+    } = LogColumns::of(pending);
     sqlx::query!(
         r#"UPDATE email_logs l SET sentiment = d.sentiment, summary = d.summary,
                   action_needed = d.action,

@@ -22,8 +22,6 @@
 use std::cell::RefCell;
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
-
 use super::lexicon::{
     Cue, EMPHATIC_NUMBERS, FlagReason, GREETINGS, IMPERATIVES, PHRASES, SIGN_OFFS,
 };
@@ -461,6 +459,21 @@ fn is_word_char(c: char) -> bool {
 
 /// Whether a match stands as whole words: no letter glued to either end.
 fn is_word(text: &str, start: usize, end: usize) -> bool {
+    if start >= end {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let (first, last) = (bytes[start], bytes[end - 1]);
+    let before = start.checked_sub(1).map(|i| bytes[i]);
+    let after = bytes.get(end).copied();
+    let ascii = |b: Option<u8>| b.is_none_or(|b| b.is_ascii());
+    if first.is_ascii() && last.is_ascii() && ascii(before) && ascii(after) {
+        // Every character at the edges is one byte: no need to decode them.
+        let word_char = |b: u8| b.is_ascii_alphanumeric() || b == b'\'';
+        let left = !first.is_ascii_alphanumeric() || !before.is_some_and(word_char);
+        let right = !last.is_ascii_alphanumeric() || !after.is_some_and(word_char);
+        return left && right;
+    }
     let first = text[start..end].chars().next();
     let last = text[start..end].chars().next_back();
     let before = text[..start].chars().next_back();
@@ -542,10 +555,13 @@ fn starts_with_word(text: &str, prefix: &str) -> bool {
 }
 
 fn is_greeting(line: &str) -> bool {
-    let words = line.split_whitespace().count();
     let greets = GREETINGS.iter().any(|g| starts_with_word(line, g));
-    (greets && words <= 6 && !line.contains(". "))
-        || (words <= 3 && (line.ends_with(',') || line.ends_with(" -") || line.ends_with(" –")))
+    let addresses = line.ends_with(',') || line.ends_with(" -") || line.ends_with(" –");
+    if !greets && !addresses {
+        return false;
+    }
+    let words = line.split_whitespace().count();
+    (greets && words <= 6 && !line.contains(". ")) || (addresses && words <= 3)
 }
 
 fn is_sign_off(line: &str) -> bool {
@@ -611,25 +627,33 @@ fn split_sentences(text: &str, from: usize, to: usize, closing: bool, out: &mut 
             });
         }
     };
+    // The next line end and the next `.`, `!` or `?`, each found by `memchr` many bytes at a
+    // time.
+    let line_end = |from: usize| memchr::memchr(b'\n', &bytes[from..to]).map(|o| from + o);
+    let stop = |from: usize| memchr::memchr3(b'.', b'!', b'?', &bytes[from..to]).map(|o| from + o);
+    let mut next_line = line_end(from);
+    let mut next_stop = stop(from);
     let mut begin = from;
-    let mut i = from;
-    while i < to {
-        let Some(offset) = bytes[i..to]
-            .iter()
-            .position(|b| matches!(b, b'\n' | b'.' | b'!' | b'?'))
-        else {
-            break;
+    loop {
+        let i = match (next_line, next_stop) {
+            (Some(l), Some(s)) => l.min(s),
+            (Some(l), None) => l,
+            (None, Some(s)) => s,
+            (None, None) => break,
         };
-        i += offset;
+        if next_line == Some(i) {
+            next_line = line_end(i + 1);
+        } else {
+            next_stop = stop(i + 1);
+        }
         let boundary = match bytes[i] {
             b'\n' => !is_wrapped(text, i),
             b'.' if is_abbreviation(&text[begin..i]) => false,
             _ => matches!(bytes.get(i + 1), Some(b' ' | b'\n' | b'\r' | b'\t') | None),
         };
-        i += 1;
         if boundary {
-            push(begin, i);
-            begin = i;
+            push(begin, i + 1);
+            begin = i + 1;
         }
     }
     if begin < to {
@@ -684,7 +708,7 @@ fn is_abbreviation(before: &str) -> bool {
     ) || (word.len() == 1 && word.chars().all(|c| c.is_ascii_uppercase()))
 }
 
-/// Sentences that open pleasantly and say nothing.
+/// Sentences that open pleasantly and say nothing (`lower` is a trimmed sentence).
 fn is_pleasantry(lower: &str) -> bool {
     [
         "hope you",
@@ -695,16 +719,24 @@ fn is_pleasantry(lower: &str) -> bool {
         "happy monday",
     ]
     .iter()
-    .any(|p| lower.trim_start().starts_with(p))
+    .any(|p| lower.starts_with(p))
 }
 
+/// `text` trimmed, its runs of whitespace made single spaces.
 fn collapse(text: &str) -> String {
     let text = text.trim();
-    let plain = text
-        .bytes()
-        .all(|b| b.is_ascii() && !matches!(b, b'\n' | b'\r' | b'\t'))
-        && !text.contains("  ");
-    if plain {
+    let bytes = text.as_bytes();
+    // Counted rather than searched, so that the checks run over many bytes at once.
+    let unusual = bytes
+        .iter()
+        .filter(|&&b| !b.is_ascii() || matches!(b, b'\n' | b'\r' | b'\t'))
+        .count();
+    let doubled = bytes
+        .iter()
+        .zip(bytes.iter().skip(1))
+        .filter(|&(&a, &b)| a == b' ' && b == b' ')
+        .count();
+    if unusual == 0 && doubled == 0 {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len());
@@ -868,7 +900,9 @@ fn chased_object(original: &str, lower: &str) -> Option<String> {
         .iter()
         .find_map(|p| lower.find(p).map(|i| (i, p.len())))?;
     let rest = &original[at + len..];
-    let stop = CHASE_ENDS.find(rest).map_or(rest.len(), |m| m.start());
+    let stop = CHASE_ENDS
+        .first_start(rest.as_bytes())
+        .unwrap_or(rest.len());
     let object = collapse(&rest[..stop]);
     (object.len() >= 3).then(|| truncate(&object, 100))
 }
@@ -941,8 +975,8 @@ const ASKS: &[&str] = &[
 ];
 
 /// Where the object of a request ends: "… so that", "… by Friday", "… if you can".
-static OBJECT_ENDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
+static OBJECT_ENDS: LazyLock<Phrases> = LazyLock::new(|| {
+    Phrases::new(&[
         "?",
         ". ",
         ", so ",
@@ -959,8 +993,8 @@ static OBJECT_ENDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 });
 
 /// Where what a chase misses ends.
-static CHASE_ENDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
+static CHASE_ENDS: LazyLock<Phrases> = LazyLock::new(|| {
+    Phrases::new(&[
         ".",
         "?",
         "!",
@@ -1010,9 +1044,12 @@ fn request_object(original: &str, lower: &str) -> Option<String> {
             rest = &rest[filler.len()..];
         }
     }
-    let stop = OBJECT_ENDS.find(rest).map_or(rest.len(), |m| m.start());
+    let stop = OBJECT_ENDS
+        .first_start(rest.as_bytes())
+        .unwrap_or(rest.len());
     let object = collapse(rest[..stop].trim_end_matches(['.', '!', '?', ',', ' ']));
-    if object.split_whitespace().count() < 1 || object.len() < 3 {
+    // Collapsed, so an object without a word is empty.
+    if object.len() < 3 {
         return None;
     }
     Some(truncate(&object, 100))

@@ -733,7 +733,7 @@ fn collapse(text: &str) -> String {
         .count();
     let doubled = bytes
         .iter()
-        .zip(bytes.iter().skip(1))
+        .zip(bytes.get(1..).unwrap_or_default())
         .filter(|&(&a, &b)| a == b' ' && b == b' ')
         .count();
     if unusual == 0 && doubled == 0 {
@@ -800,6 +800,7 @@ fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
     if let Some(best) = best {
         let other = collapse(&text[best.start..best.end]);
         if char_count(&joined) + 1 + char_count(&other) <= SUMMARY_MAX {
+            joined.reserve_exact(1 + other.len());
             joined.push(' ');
             joined.push_str(&other);
         } else if weight(best) > weight(first) + 2.0 {

@@ -29,6 +29,8 @@ pub(crate) struct Phrases {
     /// `next[columns[byte] + state]`: the state after `byte`. Laid out a class at a time, so
     /// that a step adds a state to a column found before the state was known.
     next: Vec<u16>,
+    /// Where every walk starts.
+    start: u16,
     /// The states from this one on end at least one phrase.
     first_match: u16,
     /// The phrases that matching state `first_match + m` ends are
@@ -124,6 +126,8 @@ impl Phrases {
         Ok(Phrases {
             columns,
             next,
+            // Numbered first, the start stays 0 unless it matches (an empty phrase).
+            start: new_number[0],
             first_match,
             starts,
             ends,
@@ -135,7 +139,7 @@ impl Phrases {
     /// included, in the order they end; `phrase` is its index in the list given to
     /// [`Phrases::new`].
     pub(crate) fn each_match(&self, haystack: &[u8], mut found: impl FnMut(usize, usize, usize)) {
-        let mut state = 0u16;
+        let mut state = self.start;
         // Where the walk is in a matching state, noted without a branch (matches come too
         // irregularly to predict); what those states match is reported a block at a time.
         let mut noted = [(0u16, 0u32); BLOCK];
@@ -162,7 +166,7 @@ impl Phrases {
     /// Where the first phrase to end in `haystack` starts; of several ending there, the one
     /// listed first (as `aho_corasick`'s `find` does with `MatchKind::Standard`).
     pub(crate) fn first_start(&self, haystack: &[u8]) -> Option<usize> {
-        let mut state = 0u16;
+        let mut state = self.start;
         for (at, &byte) in haystack.iter().enumerate() {
             state = self.step(state, byte);
             if let Some(&phrase) = self.matches(state).first() {

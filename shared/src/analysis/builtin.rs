@@ -462,25 +462,31 @@ fn is_word(text: &str, start: usize, end: usize) -> bool {
     if start >= end {
         return true;
     }
-    let bytes = text.as_bytes();
-    let (first, last) = (bytes[start], bytes[end - 1]);
-    let before = start.checked_sub(1).map(|i| bytes[i]);
-    let after = bytes.get(end).copied();
-    let ascii = |b: Option<u8>| b.is_none_or(|b| b.is_ascii());
-    if first.is_ascii() && last.is_ascii() && ascii(before) && ascii(after) {
-        // Every character at the edges is one byte: no need to decode them.
-        let word_char = |b: u8| b.is_ascii_alphanumeric() || b == b'\'';
-        let left = !first.is_ascii_alphanumeric() || !before.is_some_and(word_char);
-        let right = !last.is_ascii_alphanumeric() || !after.is_some_and(word_char);
-        return left && right;
-    }
-    let first = text[start..end].chars().next();
-    let last = text[start..end].chars().next_back();
-    let before = text[..start].chars().next_back();
-    let after = text[end..].chars().next();
+    let first = char_at(text, start);
+    let last = char_before(text, end);
+    let before = char_before(text, start);
+    let after = char_at(text, end);
     let left = !first.is_some_and(char::is_alphanumeric) || !before.is_some_and(is_word_char);
     let right = !last.is_some_and(char::is_alphanumeric) || !after.is_some_and(is_word_char);
     left && right
+}
+
+/// The character that starts at byte `at` of `text`; an ASCII one without decoding.
+fn char_at(text: &str, at: usize) -> Option<char> {
+    match text.as_bytes().get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => text[at..].chars().next(),
+        None => None,
+    }
+}
+
+/// The character that ends just before byte `at` of `text`; an ASCII one without decoding.
+fn char_before(text: &str, at: usize) -> Option<char> {
+    match at.checked_sub(1).map(|i| text.as_bytes()[i]) {
+        Some(b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => text[..at].chars().next_back(),
+        None => None,
+    }
 }
 
 fn words_between(text: &str) -> usize {

@@ -1,7 +1,8 @@
 //! The built-in analyzer: deterministic, offline and fast.
 //!
-//! One pass of an Aho–Corasick automaton over the lower-cased email finds every phrase of the
-//! [lexicon](super::lexicon); rules on top of the matches decide:
+//! One pass over the lower-cased email, a word at a time, finds the phrases of the
+//! [lexicon](super::lexicon) that stand as whole words ([`WholeWords`]); rules on top of the
+//! matches decide:
 //! - **sentiment**: the sum of phrase weights, a negator up to two words before a phrase flips
 //!   it ("not happy", "without a hiccup"), an intensifier strengthens it, and after "but" /
 //!   "however" the rest of the sentence counts three times as much as what came before ("I
@@ -26,6 +27,7 @@ use super::lexicon::{
     Cue, EMPHATIC_NUMBERS, FlagReason, GREETINGS, IMPERATIVES, PHRASES, SIGN_OFFS,
 };
 use super::phrases::Phrases;
+use super::whole_words::{Tokens, WholeWords, is_word_char};
 use super::{Analysis, Email, Role, Sentiment};
 
 /// The most a summary may hold, in characters.
@@ -38,7 +40,7 @@ const THRESHOLD: f32 = 1.0;
 const FLAG_WEIGHT: f32 = -2.0;
 
 struct Lexicon {
-    automaton: Phrases,
+    phrases: WholeWords,
     cues: Vec<Cue>,
 }
 
@@ -58,8 +60,9 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
             cues.push(cue);
         }
     }
-    let automaton = Phrases::new(&patterns).expect("the lexicon's phrases form a valid automaton");
-    Lexicon { automaton, cues }
+    let phrases =
+        WholeWords::new(&patterns).expect("the lexicon's phrases are whole words, each once");
+    Lexicon { phrases, cues }
 });
 
 /// The built-in analyzer.
@@ -82,6 +85,7 @@ impl Builtin {
 struct Scratch {
     lower: String,
     subject: String,
+    tokens: Tokens,
     hits: Vec<Hit>,
     sentences: Vec<Sentence>,
     evidence: Vec<Evidence>,
@@ -124,6 +128,7 @@ fn analyze(email: &Email<'_>, scratch: &mut Scratch) -> Analysis {
     let Scratch {
         lower,
         subject: subject_lower,
+        tokens,
         hits,
         sentences,
         evidence: evidence_pos,
@@ -135,7 +140,7 @@ fn analyze(email: &Email<'_>, scratch: &mut Scratch) -> Analysis {
     let lower = lower.as_str();
     split_into_sentences(text, core_start, closing_end, core_end, sentences);
     let lexicon = &*LEXICON;
-    find_phrases(lexicon, lower, core_start, hits);
+    find_phrases(lexicon, lower, core_start, tokens, hits);
     evidence_pos.clear();
     let mut flags: Vec<FlagReason> = Vec::new();
     let mut weak_flags: Vec<FlagReason> = Vec::new();
@@ -279,7 +284,7 @@ fn analyze(email: &Email<'_>, scratch: &mut Scratch) -> Analysis {
         }
     }
 
-    let subject = subject_score(email.subject, subject_lower, hits);
+    let subject = subject_score(email.subject, subject_lower, tokens, hits);
     // A risk the owner must see is seldom said in a good mood; a decision to leave, though,
     // can be a calm notice ("We've decided to bring marketing in-house. Thank you for …").
     let calm_decision = flags == [FlagReason::Churn] && lower.contains("decided");
@@ -377,47 +382,51 @@ pub(crate) fn core_sentences(body: &str) -> Vec<&str> {
 }
 
 /// The phrases of `lower[from..]` that stand as whole words, leftmost first and, of those
-/// starting at one place, the longest; a phrase inside one already taken is not taken. One
-/// pass of the automaton finds every candidate.
-fn find_phrases(lexicon: &Lexicon, lower: &str, from: usize, found: &mut Vec<Hit>) {
+/// starting at one place, the longest; a phrase inside one already taken is not taken.
+fn find_phrases(
+    lexicon: &Lexicon,
+    lower: &str,
+    from: usize,
+    tokens: &mut Tokens,
+    found: &mut Vec<Hit>,
+) {
     found.clear();
-    let haystack = &lower.as_bytes()[from..];
     lexicon
-        .automaton
-        .each_match(haystack, |pattern, start, end| {
-            let (start, end) = (start + from, end + from);
-            if is_word(lower, start, end) {
-                found.push(Hit {
-                    start,
-                    end,
-                    cue: lexicon.cues[pattern],
-                });
-            }
+        .phrases
+        .find(lower, from, tokens, |pattern, start, end| {
+            found.push(Hit {
+                start,
+                end,
+                cue: lexicon.cues[pattern],
+            });
         });
-    found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-    let mut taken_to = from;
-    found.retain(|hit| {
-        let keep = hit.start >= taken_to;
-        if keep {
-            taken_to = hit.end;
-        }
-        keep
-    });
 }
 
-/// VADER's normalisation of a raw sum into (-1, 1).
+/// VADER's normalisation of a raw sum into (-1, 1), to three decimals.
 fn squash(total: f32) -> f32 {
     let x = total / (total * total + 15.0).sqrt();
-    (x * 1000.0).round() / 1000.0
+    round(x * 1000.0) / 1000.0
+}
+
+/// `x.round()` (half away from zero) for |x| below 2^52, without the library call that
+/// `f32::round` is on a CPU without SSE 4.1. In `f64` adding one half is exact.
+fn round(x: f32) -> f32 {
+    let away = (f64::from(x).abs() + 0.5) as i64;
+    (away as f32).copysign(x)
 }
 
 /// The sentiment weight of the subject, without reply or forward prefixes.
-fn subject_score(subject: &str, lower: &mut String, hits: &mut Vec<Hit>) -> f32 {
+fn subject_score(
+    subject: &str,
+    lower: &mut String,
+    tokens: &mut Tokens,
+    hits: &mut Vec<Hit>,
+) -> f32 {
     if subject.is_empty() {
         return 0.0;
     }
     lower_same_length(subject, lower);
-    find_phrases(&LEXICON, lower, 0, hits);
+    find_phrases(&LEXICON, lower, 0, tokens, hits);
     let mut score = 0.0;
     let mut negated = false;
     for hit in hits.iter() {
@@ -440,52 +449,23 @@ fn lower_same_length(text: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            let mut lower = c.to_lowercase();
-            match (lower.next(), lower.next()) {
-                (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
-                _ => out.push(c),
-            }
+    // Runs of ASCII at once, the other characters one by one.
+    let mut rest = text;
+    while !rest.is_empty() {
+        let run = rest.bytes().take_while(u8::is_ascii).count();
+        let from = out.len();
+        out.push_str(&rest[..run]);
+        out[from..].make_ascii_lowercase();
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+            _ => out.push(c),
         }
-    }
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '\'' || c == '\u{2019}'
-}
-
-/// Whether a match stands as whole words: no letter glued to either end.
-fn is_word(text: &str, start: usize, end: usize) -> bool {
-    if start >= end {
-        return true;
-    }
-    let first = char_at(text, start);
-    let last = char_before(text, end);
-    let before = char_before(text, start);
-    let after = char_at(text, end);
-    let left = !first.is_some_and(char::is_alphanumeric) || !before.is_some_and(is_word_char);
-    let right = !last.is_some_and(char::is_alphanumeric) || !after.is_some_and(is_word_char);
-    left && right
-}
-
-/// The character that starts at byte `at` of `text`; an ASCII one without decoding.
-fn char_at(text: &str, at: usize) -> Option<char> {
-    match text.as_bytes().get(at) {
-        Some(&b) if b.is_ascii() => Some(char::from(b)),
-        Some(_) => text[at..].chars().next(),
-        None => None,
-    }
-}
-
-/// The character that ends just before byte `at` of `text`; an ASCII one without decoding.
-fn char_before(text: &str, at: usize) -> Option<char> {
-    match at.checked_sub(1).map(|i| text.as_bytes()[i]) {
-        Some(b) if b.is_ascii() => Some(char::from(b)),
-        Some(_) => text[..at].chars().next_back(),
-        None => None,
+        rest = &rest[c.len_utf8()..];
     }
 }
 
@@ -551,7 +531,10 @@ fn core(body: &str) -> (usize, usize, usize) {
 
 /// Whether `text` begins with `prefix`, ignoring ASCII case, and the prefix ends a word.
 fn starts_with_word(text: &str, prefix: &str) -> bool {
+    // The first byte alone rules out most prefixes.
+    let first = |t: &str| t.as_bytes().first().map(u8::to_ascii_lowercase);
     text.len() >= prefix.len()
+        && (prefix.is_empty() || first(text) == first(prefix))
         && text.is_char_boundary(prefix.len())
         && text[..prefix.len()].eq_ignore_ascii_case(prefix)
         && text[prefix.len()..]
@@ -671,18 +654,19 @@ fn split_sentences(text: &str, from: usize, to: usize, closing: bool, out: &mut 
 /// mail is wrapped at about 72 characters): the line is long, does not end a sentence, and
 /// the next line goes on with text rather than a list item or a blank line.
 fn is_wrapped(text: &str, at: usize) -> bool {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
     let line = text[line_start..at].trim();
+    // The cheap tests first: most lines are short or end a sentence.
+    if line.len() < 45 || char_count(line) < 45 || line.ends_with(['.', '!', '?', ':', ';']) {
+        return false;
+    }
     let rest = &text[at + 1..];
     let next = rest.split('\n').next().unwrap_or_default().trim();
     let list_item = next.starts_with(['-', '*', '•', '>', '–'])
         || next.split_once(['.', ')']).is_some_and(|(n, _)| {
             !n.is_empty() && n.len() <= 2 && n.chars().all(|c| c.is_ascii_digit())
         });
-    line.chars().count() >= 45
-        && !line.ends_with(['.', '!', '?', ':', ';'])
-        && !next.is_empty()
-        && !list_item
+    !next.is_empty() && !list_item
 }
 
 /// Whether the word before a full stop is an abbreviation ("Dr.", "e.g."), not a sentence end.
@@ -730,29 +714,68 @@ fn is_pleasantry(lower: &str) -> bool {
 
 /// `text` trimmed, its runs of whitespace made single spaces.
 fn collapse(text: &str) -> String {
+    let mut out = String::new();
+    collapse_into(text, &mut out);
+    out
+}
+
+/// [`collapse`], appended to `out`.
+fn collapse_into(text: &str, out: &mut String) {
     let text = text.trim();
-    let bytes = text.as_bytes();
-    // Counted rather than searched, so that the checks run over many bytes at once.
-    let unusual = bytes
-        .iter()
-        .filter(|&&b| !b.is_ascii() || matches!(b, b'\n' | b'\r' | b'\t'))
-        .count();
-    let doubled = bytes
-        .iter()
-        .zip(bytes.get(1..).unwrap_or_default())
-        .filter(|&(&a, &b)| a == b' ' && b == b' ')
-        .count();
-    if unusual == 0 && doubled == 0 {
-        return text.to_owned();
+    if !needs_collapse(text.as_bytes()) {
+        out.push_str(text);
+        return;
     }
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
+    let mut words = text.split_whitespace();
+    if let Some(word) = words.next() {
         out.push_str(word);
     }
-    out
+    for word in words {
+        out.push(' ');
+        out.push_str(word);
+    }
+}
+
+/// Whether `bytes` holds what [`collapse`] rewrites: a character outside ASCII, a line break
+/// or tab, or two spaces in a row. Looks at eight bytes at a time.
+fn needs_collapse(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let unusual = |b: &u8| !b.is_ascii() || matches!(b, b'\n' | b'\r' | b'\t');
+    let mut chunks = bytes.chunks_exact(8);
+    let mut space_before = false;
+    for chunk in &mut chunks {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(eight);
+        if x & HIGH != 0 {
+            return true;
+        }
+        // With every byte below 0x80 no addition carries into the next byte: the high bit
+        // of a byte below 0x20 stays clear, and that of a space after the xor.
+        let control = !(x + 0x60 * ONES) & HIGH;
+        if control != 0 && chunk.iter().any(unusual) {
+            return true;
+        }
+        let spaces = !((x ^ (0x20 * ONES)) + 0x7f * ONES) & HIGH;
+        if spaces & (spaces << 8) != 0 || (space_before && spaces & 0x80 != 0) {
+            return true;
+        }
+        space_before = spaces >> 63 != 0;
+    }
+    for b in chunks.remainder() {
+        let space = *b == b' ';
+        if unusual(b) || (space && space_before) {
+            return true;
+        }
+        space_before = space;
+    }
+    false
+}
+
+/// Whether `text` has at most `max` characters; no more bytes than that says so at once.
+fn fits(text: &str, max: usize) -> bool {
+    text.len() <= max || char_count(text) <= max
 }
 
 /// The number of characters of `text`.
@@ -764,8 +787,19 @@ fn char_count(text: &str) -> usize {
     }
 }
 
+/// `text` itself if it has at most `max` characters, else [`truncate`]d.
+fn shortened(text: String, max: usize) -> String {
+    if fits(&text, max) {
+        text
+    } else {
+        truncate(&text, max)
+    }
+}
+
+/// `text` cut after the last whole word that leaves room for an ellipsis within `max`
+/// characters, and the ellipsis.
 fn truncate(text: &str, max: usize) -> String {
-    if char_count(text) <= max {
+    if fits(text, max) {
         return text.to_owned();
     }
     let mut cut = String::new();
@@ -779,7 +813,7 @@ fn truncate(text: &str, max: usize) -> String {
         cut.push_str(word);
     }
     let cut = cut.trim_end_matches([',', ';', ':', ' ']);
-    format!("{cut}…")
+    [cut, "…"].concat()
 }
 
 fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
@@ -802,22 +836,24 @@ fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
         .skip(1)
         .filter(|s| weight(s) > 0.0)
         .max_by(|a, b| weight(a).total_cmp(&weight(b)));
-    let mut joined = collapse(&text[first.start..first.end]);
+    // Both sentences go into one string, the second dropped again if they are too long
+    // together.
+    let mut joined =
+        String::with_capacity(first.end - first.start + best.map_or(0, |b| 1 + b.end - b.start));
+    collapse_into(&text[first.start..first.end], &mut joined);
     if let Some(best) = best {
-        let other = collapse(&text[best.start..best.end]);
-        if char_count(&joined) + 1 + char_count(&other) <= SUMMARY_MAX {
-            joined.reserve_exact(1 + other.len());
-            joined.push(' ');
-            joined.push_str(&other);
-        } else if weight(best) > weight(first) + 2.0 {
-            joined = other;
+        let first_len = joined.len();
+        joined.push(' ');
+        collapse_into(&text[best.start..best.end], &mut joined);
+        if !fits(&joined, SUMMARY_MAX) {
+            if weight(best) > weight(first) + 2.0 {
+                joined.drain(..=first_len);
+            } else {
+                joined.truncate(first_len);
+            }
         }
     }
-    if char_count(&joined) <= SUMMARY_MAX {
-        joined
-    } else {
-        truncate(&joined, SUMMARY_MAX)
-    }
+    shortened(joined, SUMMARY_MAX)
 }
 
 /// What the customer waits for: the object of the main request, an answer to a question, a
@@ -837,7 +873,7 @@ fn waiting_for(
     if let Some(s) = request {
         let original = &text[s.start..s.end];
         let low = &lower[s.start..s.end];
-        let topic = topic_of(subject).trim_end_matches(['?', '!', '.']);
+        let topic = || topic_of(subject).trim_end_matches(['?', '!', '.']);
         // What an imperative asks for follows its verb: "Send whatever you have, …".
         let object = request_object(original, low).or_else(|| {
             s.imperative_end.map(|end| {
@@ -848,12 +884,12 @@ fn waiting_for(
             })
         });
         match object {
-            Some(object) if !is_vague_object(&object) || topic.is_empty() => {
+            Some(object) if !is_vague_object(&object) || topic().is_empty() => {
                 return Some(object);
             }
-            _ if s.request && !topic.is_empty() => return Some(topic.to_owned()),
+            _ if s.request && !topic().is_empty() => return Some(topic().to_owned()),
             _ if s.question => {
-                return Some(format!("an answer: {}", truncate(&collapse(original), 100)));
+                return Some(["an answer: ", &truncate(&collapse(original), 100)].concat());
             }
             _ => {}
         }
@@ -867,7 +903,7 @@ fn waiting_for(
     if problem {
         let topic = topic_of(subject);
         if !topic.is_empty() {
-            return Some(format!("fix for {}", lower_first(topic)));
+            return Some(["fix for ", &lower_first(topic)].concat());
         }
     }
     None
@@ -911,7 +947,7 @@ fn chased_object(original: &str, lower: &str) -> Option<String> {
         .first_start(rest.as_bytes())
         .unwrap_or(rest.len());
     let object = collapse(&rest[..stop]);
-    (object.len() >= 3).then(|| truncate(&object, 100))
+    (object.len() >= 3).then(|| shortened(object, 100))
 }
 
 /// "it as an SVG", "one", "a look": the thing is named elsewhere (the subject names it
@@ -1023,13 +1059,7 @@ static ASKING: LazyLock<Phrases> =
 fn request_object(original: &str, lower: &str) -> Option<String> {
     // The earliest entry of the list present in the sentence wins ("could you please" over
     // "please"), whatever its position.
-    let mut earliest: Option<(usize, usize)> = None;
-    ASKING.each_match(lower.as_bytes(), |pattern, _, end| {
-        if earliest.is_none_or(|(p, _)| pattern < p) {
-            earliest = Some((pattern, end));
-        }
-    });
-    let (_, end) = earliest?;
+    let (_, end) = ASKING.first_listed(lower.as_bytes())?;
     let mut rest = &original[end..];
     for filler in [
         "let me know ",
@@ -1059,7 +1089,7 @@ fn request_object(original: &str, lower: &str) -> Option<String> {
     if object.len() < 3 {
         return None;
     }
-    Some(truncate(&object, 100))
+    Some(shortened(object, 100))
 }
 
 /// A phrase that weighed in the verdict: its sentiment weight, or a flag.
@@ -1105,7 +1135,7 @@ fn evidence(
     flagged: bool,
 ) -> Vec<String> {
     found.sort_by(|a, b| b.rank().total_cmp(&a.rank()).then(a.start.cmp(&b.start)));
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<String> = Vec::with_capacity(found.len().min(6));
     for e in found.iter() {
         let counts = if e.flag {
             flagged || sentiment != Sentiment::Happy
@@ -1148,19 +1178,25 @@ fn recommend(
             FlagReason::Escalation => "have the owner reply personally today with a plan",
             FlagReason::Public => "call the customer today and fix the cause first",
         };
-        return format!("Owner attention ({}): {step}.", reasons.join(", "));
+        return ["Owner attention (", &reasons.join(", "), "): ", step, "."].concat();
     }
     match (sentiment, action_needed, waiting_for) {
-        (Sentiment::Unhappy, _, Some(what)) => {
-            format!("Acknowledge the frustration and reply today: {what} (or a firm date).")
-        }
+        (Sentiment::Unhappy, _, Some(what)) => [
+            "Acknowledge the frustration and reply today: ",
+            what,
+            " (or a firm date).",
+        ]
+        .concat(),
         (Sentiment::Unhappy, _, None) => {
             "Acknowledge the complaint today and say what will change.".to_owned()
         }
-        (_, true, Some(what)) if problem => {
-            format!("Investigate, then reply with what was found and a date for: {what}.")
-        }
-        (_, true, Some(what)) => format!("Reply today: {what} (or a date for it)."),
+        (_, true, Some(what)) if problem => [
+            "Investigate, then reply with what was found and a date for: ",
+            what,
+            ".",
+        ]
+        .concat(),
+        (_, true, Some(what)) => ["Reply today: ", what, " (or a date for it)."].concat(),
         (_, true, None) => "Reply to confirm and do what is asked.".to_owned(),
         (Sentiment::Happy, false, _) => {
             "No reply needed; share the praise with the team.".to_owned()
@@ -1179,6 +1215,50 @@ mod tests {
             body,
             from_role: Role::Customer,
         })
+    }
+
+    #[test]
+    fn needs_collapse_sees_what_a_byte_by_byte_look_sees() {
+        let plainly = |b: &[u8]| {
+            b.iter()
+                .any(|&c| !c.is_ascii() || matches!(c, b'\n' | b'\r' | b'\t'))
+                || b.windows(2).any(|w| w == b"  ")
+        };
+        let pieces = [
+            "a", " ", "  ", "\n", "\t", "\r", "é", "\x0b", "bc", "defgh", "\x1f",
+        ];
+        let mut seen = [0usize; 2];
+        for seed in 0..3000usize {
+            let mut text = String::new();
+            let mut k = seed;
+            while text.len() < seed % 40 {
+                // Mostly plain letters, so that rewrites are found at every offset.
+                text.push_str(if k % 5 == 0 {
+                    pieces[k % pieces.len()]
+                } else {
+                    "x"
+                });
+                k = (k * 31 + 7) % 997;
+            }
+            let expected = plainly(text.as_bytes());
+            assert_eq!(needs_collapse(text.as_bytes()), expected, "{text:?}");
+            seen[usize::from(expected)] += 1;
+        }
+        assert!(seen[0] > 100 && seen[1] > 100, "{seen:?}");
+    }
+
+    #[test]
+    fn round_rounds_as_the_library_does() {
+        let mut checked = 0;
+        for i in -3_000_000..3_000_000i32 {
+            // Every step of a thousandth around the halves, and the floats next to them.
+            let x = i as f32 / 2000.0;
+            for x in [x, x.next_up(), x.next_down()] {
+                assert_eq!(round(x).to_bits(), x.round().to_bits(), "{x}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 18_000_000);
     }
 
     #[test]

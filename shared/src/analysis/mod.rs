@@ -14,6 +14,7 @@ pub mod llm;
 mod phrases;
 pub mod store;
 pub mod tasks;
+mod whole_words;
 
 use serde::{Deserialize, Serialize};
 

@@ -531,10 +531,7 @@ fn core(body: &str) -> (usize, usize, usize) {
 
 /// Whether `text` begins with `prefix`, ignoring ASCII case, and the prefix ends a word.
 fn starts_with_word(text: &str, prefix: &str) -> bool {
-    // The first byte alone rules out most prefixes.
-    let first = |t: &str| t.as_bytes().first().map(u8::to_ascii_lowercase);
     text.len() >= prefix.len()
-        && (prefix.is_empty() || first(text) == first(prefix))
         && text.is_char_boundary(prefix.len())
         && text[..prefix.len()].eq_ignore_ascii_case(prefix)
         && text[prefix.len()..]
@@ -657,7 +654,7 @@ fn is_wrapped(text: &str, at: usize) -> bool {
     let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
     let line = text[line_start..at].trim();
     // The cheap tests first: most lines are short or end a sentence.
-    if line.len() < 45 || char_count(line) < 45 || line.ends_with(['.', '!', '?', ':', ';']) {
+    if fits(line, 44) || line.ends_with(['.', '!', '?', ':', ';']) {
         return false;
     }
     let rest = &text[at + 1..];
@@ -787,20 +784,11 @@ fn char_count(text: &str) -> usize {
     }
 }
 
-/// `text` itself if it has at most `max` characters, else [`truncate`]d.
-fn shortened(text: String, max: usize) -> String {
+/// `text` itself if it has at most `max` characters, else cut after the last whole word that
+/// leaves room for an ellipsis within `max`, and the ellipsis.
+fn truncate(text: String, max: usize) -> String {
     if fits(&text, max) {
-        text
-    } else {
-        truncate(&text, max)
-    }
-}
-
-/// `text` cut after the last whole word that leaves room for an ellipsis within `max`
-/// characters, and the ellipsis.
-fn truncate(text: &str, max: usize) -> String {
-    if fits(text, max) {
-        return text.to_owned();
+        return text;
     }
     let mut cut = String::new();
     for word in text.split(' ') {
@@ -853,7 +841,7 @@ fn summary(text: &str, lower: &str, sentences: &[Sentence]) -> String {
             }
         }
     }
-    shortened(joined, SUMMARY_MAX)
+    truncate(joined, SUMMARY_MAX)
 }
 
 /// What the customer waits for: the object of the main request, an answer to a question, a
@@ -889,7 +877,7 @@ fn waiting_for(
             }
             _ if s.request && !topic().is_empty() => return Some(topic().to_owned()),
             _ if s.question => {
-                return Some(["an answer: ", &truncate(&collapse(original), 100)].concat());
+                return Some(["an answer: ", &truncate(collapse(original), 100)].concat());
             }
             _ => {}
         }
@@ -947,7 +935,7 @@ fn chased_object(original: &str, lower: &str) -> Option<String> {
         .first_start(rest.as_bytes())
         .unwrap_or(rest.len());
     let object = collapse(&rest[..stop]);
-    (object.len() >= 3).then(|| shortened(object, 100))
+    (object.len() >= 3).then(|| truncate(object, 100))
 }
 
 /// "it as an SVG", "one", "a look": the thing is named elsewhere (the subject names it
@@ -1089,7 +1077,7 @@ fn request_object(original: &str, lower: &str) -> Option<String> {
     if object.len() < 3 {
         return None;
     }
-    Some(shortened(object, 100))
+    Some(truncate(object, 100))
 }
 
 /// A phrase that weighed in the verdict: its sentiment weight, or a flag.
@@ -1224,22 +1212,14 @@ mod tests {
                 .any(|&c| !c.is_ascii() || matches!(c, b'\n' | b'\r' | b'\t'))
                 || b.windows(2).any(|w| w == b"  ")
         };
+        // Mostly plain letters, so that rewrites are found at every offset.
         let pieces = [
-            "a", " ", "  ", "\n", "\t", "\r", "é", "\x0b", "bc", "defgh", "\x1f",
+            "a", " ", "  ", "\n", "\t", "\r", "é", "\x0b", "bc", "defgh", "\x1f", "x", "yz", "xxx",
+            "x", "xy", "xxxx", "x", "xxx",
         ];
         let mut seen = [0usize; 2];
         for seed in 0..3000usize {
-            let mut text = String::new();
-            let mut k = seed;
-            while text.len() < seed % 40 {
-                // Mostly plain letters, so that rewrites are found at every offset.
-                text.push_str(if k % 5 == 0 {
-                    pieces[k % pieces.len()]
-                } else {
-                    "x"
-                });
-                k = (k * 31 + 7) % 997;
-            }
+            let text = super::super::mixed_text(&pieces, seed, seed % 40);
             let expected = plainly(text.as_bytes());
             assert_eq!(needs_collapse(text.as_bytes()), expected, "{text:?}");
             seen[usize::from(expected)] += 1;

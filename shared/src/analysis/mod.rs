@@ -18,6 +18,19 @@ mod whole_words;
 
 use serde::{Deserialize, Serialize};
 
+/// A test text: `pieces` one after another, in an order that `seed` changes, until the text
+/// is at least `len` bytes long.
+#[cfg(test)]
+pub(crate) fn mixed_text(pieces: &[&str], seed: usize, len: usize) -> String {
+    let mut text = String::new();
+    let mut k = seed;
+    while text.len() < len {
+        text.push_str(pieces[k % pieces.len()]);
+        k = (k * 7 + 3) % 1009;
+    }
+    text
+}
+
 pub use builtin::Builtin;
 pub use llm::{Llm, LlmSettings};
 

@@ -49,7 +49,8 @@ pub(crate) struct WholeWords {
     vocabulary_shift: u32,
     /// The longest token of the vocabulary, in bytes.
     longest: usize,
-    /// The spelling of each token longer than a word of memory, by token id, in `spellings`.
+    /// Where each token's bytes are in `spellings`, by token id: compared when a token is
+    /// longer than the eight bytes an [`Entry`] holds.
     spelled: Vec<(u32, u32)>,
     spellings: Vec<u8>,
     /// Each ASCII character that is not part of a word, as a token.
@@ -180,7 +181,7 @@ impl<'p> Trie<'p> {
                 }
             };
             let next = small(self.nodes.len())?;
-            if next >= 1 << 15 {
+            if u32::from(next) >> (32 - NODE_SHIFT) != 0 {
                 return Err(BuildError::TooMany);
             }
             self.nodes[usize::from(node)].1 = true;
@@ -207,9 +208,13 @@ impl<'p> Trie<'p> {
     }
 }
 
+/// Where the node starts in an [`edge_key`]: below it are the token id and the space, above
+/// it room for nodes below 2^(32 − `NODE_SHIFT`).
+const NODE_SHIFT: u32 = 17;
+
 /// The trie's edge from `node` on token `id`, after a space or not.
 fn edge_key(node: u16, spaced: bool, id: u16) -> u32 {
-    u32::from(node) << 17 | u32::from(spaced) << 16 | u32::from(id)
+    u32::from(node) << NODE_SHIFT | u32::from(spaced) << 16 | u32::from(id)
 }
 
 /// `n` as a 16-bit number that is not [`NONE`].
@@ -264,7 +269,7 @@ impl WholeWords {
             };
         }
 
-        let below_root = trie.edges.iter().filter(|(key, _)| *key >> 17 != 0);
+        let below_root = trie.edges.iter().filter(|(key, _)| *key >> NODE_SHIFT != 0);
         let (edges_shift, slots) = table_size(below_root.clone().count());
         let mut edges = vec![EMPTY_EDGE; slots];
         for (&key, &to) in below_root {
@@ -421,25 +426,11 @@ impl WholeWords {
 /// Where the token starting at byte `at` of `text` ends. A word runs over letters, digits
 /// and apostrophes; any other character is a token of its own.
 fn token_end(text: &str, at: usize) -> usize {
-    let bytes = text.as_bytes();
-    let char_end = |at: usize| -> Option<(usize, bool)> {
-        match *bytes.get(at)? {
-            b if b.is_ascii() => Some((at + 1, ASCII_WORD[usize::from(b)])),
-            _ => {
-                let c = text.get(at..)?.chars().next()?;
-                Some((at + c.len_utf8(), is_word_char(c)))
-            }
-        }
-    };
-    let Some((mut end, word)) = char_end(at) else {
-        return at;
-    };
-    if word {
-        while let Some((next, true)) = char_end(end) {
-            end = next;
-        }
+    match text.get(at..).and_then(|t| t.chars().next()) {
+        Some(c) if is_word_char(c) => word_end(text, at),
+        Some(c) => at + c.len_utf8(),
+        None => at,
     }
-    end
 }
 
 /// The first eight bytes of `bytes[start..end]` as a little-endian number (zero-padded), and
@@ -465,8 +456,8 @@ fn long_hash(bytes: &[u8], mut at: usize, end: usize, mut hash: u64) -> u64 {
     hash
 }
 
-/// Where the word starting at byte `at` of `text` ends: [`token_end`] for a word, eight
-/// ASCII bytes at a time.
+/// Where the word starting at byte `at` of `text` (a word character) ends, eight ASCII bytes
+/// at a time; a character outside ASCII is decoded.
 #[inline]
 fn word_end(text: &str, mut at: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -608,15 +599,7 @@ mod tests {
             "thanks, but thanks,but thanks ,but thanks,  but ",
         ];
         let mut texts = vec![String::new(), "not".to_owned()];
-        for seed in 0..400usize {
-            let mut text = String::new();
-            let mut k = seed;
-            while text.len() < seed {
-                text.push_str(pieces[k % pieces.len()]);
-                k = (k * 7 + 3) % 1009;
-            }
-            texts.push(text);
-        }
+        texts.extend((0..400).map(|seed| super::super::mixed_text(&pieces, seed, seed)));
         let mut matches = 0;
         for text in &texts {
             // From the start, and from every character boundary of the first few bytes.
@@ -634,8 +617,16 @@ mod tests {
         );
     }
 
+    /// Where a word ends, a character at a time.
+    fn plain_word_end(text: &str, at: usize) -> usize {
+        text[at..]
+            .char_indices()
+            .find(|&(_, c)| !is_word_char(c))
+            .map_or(text.len(), |(i, _)| at + i)
+    }
+
     #[test]
-    fn word_end_finds_the_end_token_end_finds() {
+    fn word_end_finds_the_end_a_character_by_character_look_finds() {
         let texts = [
             "hello world",
             "don't-stop",
@@ -655,8 +646,12 @@ mod tests {
         let mut checked = 0;
         for text in texts {
             for (at, c) in text.char_indices() {
-                if c.is_ascii() && is_word_char(c) {
-                    assert_eq!(word_end(text, at), token_end(text, at), "{text:?} at {at}");
+                if is_word_char(c) {
+                    assert_eq!(
+                        word_end(text, at),
+                        plain_word_end(text, at),
+                        "{text:?} at {at}"
+                    );
                     checked += 1;
                 }
             }
@@ -664,10 +659,31 @@ mod tests {
         // Every ASCII byte, alone and before a word byte.
         for b in 1..128u8 {
             let text = format!("a{}b", char::from(b));
-            assert_eq!(word_end(&text, 0), token_end(&text, 0), "{text:?}");
+            assert_eq!(word_end(&text, 0), plain_word_end(&text, 0), "{text:?}");
             checked += 1;
         }
         assert!(checked > 200, "{checked}");
+    }
+
+    #[test]
+    fn a_word_that_shares_a_phrases_first_eight_bytes_is_told_apart_by_its_spelling() {
+        // One phrase: a table of eight slots, where many of the other spellings land on it.
+        let words = WholeWords::new(&["phrasebook"]).expect("whole-word phrases");
+        let mut matched = 0;
+        for a in 'a'..='z' {
+            for b in 'a'..='z' {
+                let text = format!("phrasebo{a}{b}");
+                let expected = if text == "phrasebook" {
+                    vec![(0, 0, 10)]
+                } else {
+                    Vec::new()
+                };
+                let got = found(&words, &text, 0);
+                assert_eq!(got, expected, "{text}");
+                matched += got.len();
+            }
+        }
+        assert_eq!(matched, 1);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Config {
     /// OpenAI's), `TRELLIN_LLM_API_KEY`, `TRELLIN_LLM_TIMEOUT_SECS` (20) and
     /// `TRELLIN_LLM_RETRIES` (2); `None` is the built-in analyzer.
     pub llm: Option<crate::analysis::LlmSettings>,
+    /// `TRELLIN_PHRASING=llm`: answers are phrased by the model of `TRELLIN_LLM_*` (checked
+    /// against their items, within two seconds); `None` keeps the plain answers.
+    pub phrasing: Option<crate::analysis::LlmSettings>,
     /// `TRELLIN_NOW`: the current time for every command that depends on it (RFC 3339, or a
     /// date meaning noon UTC of that day), for reproducible results.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
@@ -48,6 +51,7 @@ impl Default for Config {
             inbound_prefix: "inbound/".to_owned(),
             s3_path_style: false,
             llm: None,
+            phrasing: None,
             now: None,
         }
     }
@@ -65,6 +69,8 @@ pub enum ConfigError {
     UnknownAnalyzer(String),
     #[error("TRELLIN_ANALYZER=llm needs TRELLIN_LLM_MODEL")]
     NoModel,
+    #[error("TRELLIN_PHRASING must be plain or llm, not {0:?}")]
+    UnknownPhrasing(String),
     #[error("TRELLIN_NOW must be an RFC 3339 time or a YYYY-MM-DD date, not {0:?}")]
     BadNow(String),
 }
@@ -89,11 +95,22 @@ impl Config {
         crate::analysis::Analyzer::from_settings(self.llm.as_ref())
     }
 
+    /// `TRELLIN_RESPONSIVE_HOURS` in minutes.
+    pub fn responsive_minutes(&self) -> i32 {
+        i32::try_from(self.responsive_hours.saturating_mul(60)).unwrap_or(i32::MAX)
+    }
+
+    /// The model that phrases answers, when one is configured.
+    pub fn phraser(&self) -> Option<crate::insights::phrasing::Phraser> {
+        self.phrasing
+            .clone()
+            .map(crate::insights::phrasing::Phraser::new)
+    }
+
     /// Ingestion's settings from this configuration.
     pub fn ingest_settings(&self) -> crate::ingest::Settings {
         crate::ingest::Settings {
-            responsive_within_minutes: i32::try_from(self.responsive_hours.saturating_mul(60))
-                .unwrap_or(i32::MAX),
+            responsive_within_minutes: self.responsive_minutes(),
             analyzer: Some(std::sync::Arc::new(self.analyzer())),
         }
     }
@@ -144,25 +161,33 @@ impl Config {
                 None => Ok(default),
             }
         };
+        let model = || -> Result<crate::analysis::LlmSettings, ConfigError> {
+            let model = text("TRELLIN_LLM_MODEL")?.ok_or(ConfigError::NoModel)?;
+            let base = text("TRELLIN_LLM_BASE_URL")?
+                .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+            let mut settings = crate::analysis::LlmSettings::new(base, model);
+            settings.api_key = text("TRELLIN_LLM_API_KEY")?;
+            settings.timeout =
+                std::time::Duration::from_secs(number("TRELLIN_LLM_TIMEOUT_SECS", 20)?);
+            settings.retries = u32::try_from(number("TRELLIN_LLM_RETRIES", 2)?).unwrap_or(2);
+            Ok(settings)
+        };
+        let phrasing = match text("TRELLIN_PHRASING")?.map(|a| a.trim().to_lowercase()) {
+            None => None,
+            Some(a) if a == "plain" => None,
+            Some(a) if a == "llm" => Some(model()?),
+            Some(other) => return Err(ConfigError::UnknownPhrasing(other)),
+        };
         let llm = match text("TRELLIN_ANALYZER")?.map(|a| a.trim().to_lowercase()) {
             None => None,
             Some(a) if a == "builtin" => None,
-            Some(a) if a == "llm" => {
-                let model = text("TRELLIN_LLM_MODEL")?.ok_or(ConfigError::NoModel)?;
-                let base = text("TRELLIN_LLM_BASE_URL")?
-                    .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
-                let mut settings = crate::analysis::LlmSettings::new(base, model);
-                settings.api_key = text("TRELLIN_LLM_API_KEY")?;
-                settings.timeout =
-                    std::time::Duration::from_secs(number("TRELLIN_LLM_TIMEOUT_SECS", 20)?);
-                settings.retries = u32::try_from(number("TRELLIN_LLM_RETRIES", 2)?).unwrap_or(2);
-                Some(settings)
-            }
+            Some(a) if a == "llm" => Some(model()?),
             Some(other) => return Err(ConfigError::UnknownAnalyzer(other)),
         };
         let now = text("TRELLIN_NOW")?.map(|t| parse_now(&t)).transpose()?;
         Ok(Config {
             llm,
+            phrasing,
             now,
             database_url: text("DATABASE_URL")?,
             data_dir,

@@ -76,3 +76,30 @@ pub fn messages() -> Vec<(String, Inbound)> {
         })
         .collect()
 }
+
+/// Sets up the mailbox's tenant and ingests every file as of `now`, with analysis.
+pub async fn ingest(pool: &PgPool, now: chrono::DateTime<chrono::Utc>) -> Tenant {
+    let tenant = setup_tenant(pool).await;
+    let inbound: Vec<_> = messages().into_iter().map(|(_, m)| m).collect();
+    trellin::ingest::ingest_all(pool, &inbound, now, &trellin::ingest::Settings::default())
+        .await
+        .expect("ingested");
+    tenant
+}
+
+/// The truth's customer name for one of its addresses.
+pub fn customer_of_address(address: &str) -> Option<String> {
+    let truth = truth();
+    truth["customers"]
+        .as_array()?
+        .iter()
+        .find(|c| {
+            c["emails"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e.as_str() == Some(address)))
+                || c["primary_domain"]
+                    .as_str()
+                    .is_some_and(|d| address.ends_with(&format!("@{d}")))
+        })
+        .and_then(|c| c["name"].as_str().map(str::to_owned))
+}

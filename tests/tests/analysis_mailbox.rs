@@ -87,12 +87,7 @@ fn same_items(expected: &[String], ours: &[String]) -> bool {
 }
 
 async fn ingest_mailbox(pool: &PgPool) -> trellin::tenant::Tenant {
-    let tenant = setup_tenant(pool).await;
-    let inbound: Vec<_> = messages().into_iter().map(|(_, m)| m).collect();
-    ingest::ingest_all(pool, &inbound, as_of(), &Settings::default())
-        .await
-        .expect("ingested");
-    tenant
+    trellin_tests::mailbox::ingest(pool, as_of()).await
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -40,6 +40,7 @@ async fn post_at(
         pool: pool.clone(),
         settings: Settings::default(),
         now,
+        phraser: None,
     });
     let response = app
         .oneshot(request.body(Body::from(body)).expect("request"))
@@ -114,6 +115,7 @@ async fn swaks_delivering_a_forward_over_smtp_stores_it(pool: PgPool) {
             pool: pool.clone(),
             settings: Settings::default(),
             now: None,
+            phraser: None,
         },
     ));
 

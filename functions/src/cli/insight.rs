@@ -51,7 +51,7 @@ pub enum TaskAction {
 }
 
 /// The tenant named, or the only one.
-async fn tenant_of(pool: &sqlx::PgPool, arg: &TenantArg) -> anyhow::Result<Tenant> {
+pub async fn tenant_of(pool: &sqlx::PgPool, arg: &TenantArg) -> anyhow::Result<Tenant> {
     if let Some(key) = &arg.tenant {
         return Ok(tenant::find(pool, key).await?);
     }

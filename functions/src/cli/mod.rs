@@ -1,6 +1,7 @@
 //! The `trellin` command line: argument parsing and dispatch to one module per command.
 
 mod analyze;
+pub mod ask;
 mod demo;
 mod files;
 mod ingest;
@@ -68,6 +69,14 @@ pub enum Command {
         #[command(subcommand)]
         action: insight::TaskAction,
     },
+    /// Ask a question in free text ("which customers are unhappy?", "anything overdue?", "how's
+    /// Acme?") and print the answer.
+    Ask(ask::AskArgs),
+    /// Create, list and revoke the tenant's API keys.
+    Key {
+        #[command(subcommand)]
+        action: ask::KeyAction,
+    },
     /// Re-run the analyzer over stored emails and re-derive health and tasks (after a model or
     /// rule change).
     Reanalyze(insight::TenantArg),
@@ -134,6 +143,8 @@ pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<(
         Command::Demo { mailbox } => demo::run(config, mailbox, now, io).await,
         Command::Customers(args) => insight::customers(args, config, io).await,
         Command::Task { action } => insight::task(action, config, now, io).await,
+        Command::Ask(args) => ask::ask(args, config, now, io).await,
+        Command::Key { action } => ask::key(action, config, now, io).await,
         Command::Reanalyze(args) => insight::reanalyze(args, config, now, io).await,
         Command::Tenant { action } => tenant::run_tenant(action, config, io).await,
         Command::Employee { action } => tenant::run_employee(action, config, io).await,

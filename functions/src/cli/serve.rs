@@ -26,11 +26,7 @@ pub async fn run(
     io: &mut Io<'_>,
 ) -> anyhow::Result<()> {
     let pool = super::database(config).await?;
-    let state = AppState {
-        pool,
-        settings: config.ingest_settings(),
-        now,
-    };
+    let state = AppState::new(pool, config, now);
     let smtp = tokio::net::TcpListener::bind(&args.smtp)
         .await
         .with_context(|| format!("cannot listen on {}", args.smtp))?;
@@ -39,7 +35,7 @@ pub async fn run(
         .with_context(|| format!("cannot listen on {}", args.http))?;
     writeln!(
         io.stdout,
-        "SMTP on {}, HTTP on {} (POST /api/v1/inbound); Ctrl-C stops",
+        "SMTP on {}, HTTP on {} (the API under /api/v1, its description at /api/v1/openapi.json); Ctrl-C stops",
         smtp.local_addr()?,
         http.local_addr()?
     )?;

@@ -350,6 +350,11 @@ fn analyze(email: &Email<'_>, scratch: &mut Scratch) -> Analysis {
         waiting_for.as_deref(),
         problem,
     );
+    let issue = if staff {
+        None
+    } else {
+        super::issue::classify(email.subject, email.body)
+    };
     Analysis {
         sentiment,
         score: squash(total),
@@ -360,6 +365,7 @@ fn analyze(email: &Email<'_>, scratch: &mut Scratch) -> Analysis {
         recommended_action,
         flagged: !flags.is_empty(),
         flag_reasons,
+        issue,
     }
 }
 
@@ -1065,7 +1071,11 @@ fn request_object(original: &str, lower: &str) -> Option<String> {
         "provide ",
         "share ",
     ] {
-        if rest.len() >= filler.len() && rest[..filler.len()].eq_ignore_ascii_case(filler) {
+        // `get` keeps a slice that would cut a character ("return the £…") from panicking.
+        if rest
+            .get(..filler.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(filler))
+        {
             rest = &rest[filler.len()..];
         }
     }
@@ -1196,6 +1206,15 @@ fn recommend(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_whose_object_starts_with_a_multibyte_character_is_read() {
+        let a = customer(
+            "Deposit",
+            "Could you return the £2,500 deposit we paid in January?",
+        );
+        assert!(a.action_needed);
+    }
 
     fn customer(subject: &'static str, body: &'static str) -> Analysis {
         Builtin.analyze(&Email {

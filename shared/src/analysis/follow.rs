@@ -94,10 +94,22 @@ pub struct Task {
 
 #[derive(Debug, Clone)]
 struct Item {
-    text: String,
+    waiting: Waiting,
     keywords: Vec<String>,
     threads: Vec<String>,
     answered_by_reply: bool,
+}
+
+/// Something a customer waits for: what, since when, and from whom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    pub text: String,
+    /// The email that asked for it, and when it was sent.
+    pub email: Uuid,
+    pub since: NaiveDateTime,
+    /// The staff member that email belongs to.
+    pub employee: Option<Uuid>,
+    pub thread: String,
 }
 
 /// A customer's derived state.
@@ -106,7 +118,7 @@ pub struct Health {
     pub sentiment: Sentiment,
     pub trend: Trend,
     pub flagged: bool,
-    pub waiting_on: Vec<String>,
+    pub waiting_on: Vec<Waiting>,
     pub current_projects: Vec<String>,
     pub updates: Vec<Update>,
     pub tasks: Vec<Task>,
@@ -218,7 +230,13 @@ pub fn derive(facts: &[Fact]) -> Health {
                 None => {
                     let subject = keywords(&fact.subject);
                     items.push(Item {
-                        text: what.clone(),
+                        waiting: Waiting {
+                            text: what.clone(),
+                            email: fact.id,
+                            since: fact.timestamp,
+                            employee: fact.employee,
+                            thread: fact.thread.clone(),
+                        },
                         answered_by_reply: is_answer(what)
                             || words.iter().all(|w| subject.contains(w)),
                         keywords: words,
@@ -276,7 +294,7 @@ pub fn derive(facts: &[Fact]) -> Health {
         sentiment,
         trend,
         flagged,
-        waiting_on: items.into_iter().map(|i| i.text).collect(),
+        waiting_on: items.into_iter().map(|i| i.waiting).collect(),
         current_projects: projects
             .into_iter()
             .take(5)
@@ -382,11 +400,18 @@ pub async fn refresh_customer(
         health.sentiment.as_str(),
         health.trend.as_str(),
         health.flagged,
-        serde_json::json!(health.waiting_on),
+        serde_json::json!(
+            health
+                .waiting_on
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+        ),
         serde_json::json!(health.current_projects),
     )
     .execute(&mut **tx)
     .await?;
+    save_waiting(tx, tenant, customer, &health.waiting_on).await?;
     sqlx::query!(
         "DELETE FROM customer_updates WHERE customer_id = $1",
         customer
@@ -473,6 +498,38 @@ pub async fn refresh_customer(
              AND NOT completed_by_hand AND NOT (task_key = ANY($2))"#,
         customer,
         &keys
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a customer's open waiting items.
+async fn save_waiting(
+    tx: &mut Transaction<'_, Postgres>,
+    tenant: Uuid,
+    customer: Uuid,
+    items: &[Waiting],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM waiting_items WHERE customer_id = $1", customer)
+        .execute(&mut **tx)
+        .await?;
+    let texts: Vec<String> = items.iter().map(|w| w.text.clone()).collect();
+    let since: Vec<NaiveDateTime> = items.iter().map(|w| w.since).collect();
+    let emails: Vec<Uuid> = items.iter().map(|w| w.email).collect();
+    let employees: Vec<Option<Uuid>> = items.iter().map(|w| w.employee).collect();
+    let threads: Vec<String> = items.iter().map(|w| w.thread.clone()).collect();
+    sqlx::query!(
+        r#"INSERT INTO waiting_items (user_id, customer_id, description, since, email_id, employee_id, thread_key)
+           SELECT $1, $2, d, s, e, m, t
+           FROM unnest($3::text[], $4::timestamp[], $5::uuid[], $6::uuid[], $7::text[]) AS x(d, s, e, m, t)"#,
+        tenant,
+        customer,
+        &texts,
+        &since,
+        &emails,
+        &employees as &[Option<Uuid>],
+        &threads
     )
     .execute(&mut **tx)
     .await?;

@@ -100,14 +100,18 @@ disputed, legal or regulatory action, escalation over the contact's head, or a t
 complaint. Not for ordinary complaints or the words cancel/refund/escalate used for other things.\n\
 flag_reasons: short reasons when flagged, else empty.\n\
 summary: one or two sentences in the email's own words, at most 240 characters.\n\
-evidence: the phrases of the email that decided the sentiment and the flag.";
+evidence: the phrases of the email that decided the sentiment and the flag.\n\
+issue: the kind of problem the email reports, or null when it reports none: bug (the site, app \
+or system misbehaves), delay (a missed deadline or late deliverable, or a chase for one), billing \
+(invoices, charges, credits, payment), slow_response (the agency is slow to answer), quality \
+(the work is poor or not what was agreed), compliance (legal, privacy, accessibility).";
 
 fn schema() -> serde_json::Value {
     serde_json::json!({
         "type": "object",
         "additionalProperties": false,
         "required": ["sentiment", "score", "action_needed", "waiting_for", "recommended_action",
-                     "flagged", "flag_reasons", "summary", "evidence"],
+                     "flagged", "flag_reasons", "summary", "evidence", "issue"],
         "properties": {
             "sentiment": {"type": "string", "enum": ["happy", "neutral", "unhappy"]},
             "score": {"type": "number", "minimum": -1, "maximum": 1},
@@ -117,7 +121,9 @@ fn schema() -> serde_json::Value {
             "flagged": {"type": "boolean"},
             "flag_reasons": {"type": "array", "items": {"type": "string"}},
             "summary": {"type": "string", "maxLength": SUMMARY_MAX},
-            "evidence": {"type": "array", "items": {"type": "string"}}
+            "evidence": {"type": "array", "items": {"type": "string"}},
+            "issue": {"type": ["string", "null"],
+                      "enum": ["bug", "delay", "billing", "slow_response", "quality", "compliance", null]}
         }
     })
 }
@@ -142,6 +148,8 @@ struct Answer {
     flag_reasons: Vec<String>,
     summary: String,
     evidence: Vec<String>,
+    #[serde(default)]
+    issue: Option<super::issue::Issue>,
 }
 
 impl Llm {
@@ -276,6 +284,7 @@ fn parse_completion(body: &[u8]) -> Result<Analysis, LlmError> {
         recommended_action: answer.recommended_action,
         flagged: answer.flagged,
         flag_reasons: answer.flag_reasons,
+        issue: answer.issue,
     })
 }
 

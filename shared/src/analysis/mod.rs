@@ -9,6 +9,7 @@
 pub mod builtin;
 pub mod due;
 pub mod follow;
+pub mod issue;
 pub mod lexicon;
 pub mod llm;
 mod phrases;
@@ -94,6 +95,9 @@ pub struct Analysis {
     pub summary: String,
     /// The phrases that decided the sentiment and the flag, as written.
     pub evidence: Vec<String>,
+    /// The kind of problem the email reports, if any.
+    #[serde(default)]
+    pub issue: Option<issue::Issue>,
 }
 
 /// What every analyzer does: read one email and say what it means. Analysing never fails;

@@ -66,6 +66,8 @@ struct LogColumns {
     sentiments: Vec<String>,
     summaries: Vec<String>,
     actions: Vec<bool>,
+    flagged: Vec<bool>,
+    issues: Vec<Option<String>>,
 }
 
 impl LogColumns {
@@ -78,6 +80,11 @@ impl LogColumns {
                 .collect(),
             summaries: pending.iter().map(|p| p.analysis.summary.clone()).collect(),
             actions: pending.iter().map(|p| p.analysis.action_needed).collect(),
+            flagged: pending.iter().map(|p| p.analysis.flagged).collect(),
+            issues: pending
+                .iter()
+                .map(|p| p.analysis.issue.map(|i| i.as_str().to_owned()))
+                .collect(),
         }
     }
 }
@@ -97,6 +104,8 @@ pub async fn save_all(
         sentiments,
         summaries,
         actions,
+        flagged,
+        issues,
     } = LogColumns::of(pending);
     let waiting: Vec<Option<String>> = pending
         .iter()
@@ -106,7 +115,6 @@ pub async fn save_all(
         .iter()
         .map(|p| p.analysis.recommended_action.clone())
         .collect();
-    let flagged: Vec<bool> = pending.iter().map(|p| p.analysis.flagged).collect();
     let scores: Vec<f32> = pending.iter().map(|p| p.analysis.score).collect();
     let reasons: Vec<serde_json::Value> = pending
         .iter()
@@ -125,22 +133,22 @@ pub async fn save_all(
         r#"WITH data AS (
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                                   $6::bool[], $7::real[], $8::bool[], $9::jsonb[], $10::jsonb[],
-                                  $11::text[], $12::jsonb[])
+                                  $11::text[], $12::jsonb[], $13::text[])
                AS d(id, sentiment, summary, waiting_for, recommended, flagged, score, action,
-                    reasons, evidence, analyzer, commitments)
+                    reasons, evidence, analyzer, commitments, issue)
            ), insight AS (
              INSERT INTO email_insights
                (email_id, sentiment, summary, waiting_for, recommended_action, is_flagged, score,
-                action_needed, flag_reasons, evidence, analyzer, commitments)
+                action_needed, flag_reasons, evidence, analyzer, commitments, issue)
              SELECT id, sentiment, summary, waiting_for, recommended, flagged, score, action,
-                    reasons, evidence, analyzer, commitments FROM data
+                    reasons, evidence, analyzer, commitments, issue FROM data
              ON CONFLICT (email_id) DO UPDATE SET
                sentiment = EXCLUDED.sentiment, summary = EXCLUDED.summary,
                waiting_for = EXCLUDED.waiting_for, recommended_action = EXCLUDED.recommended_action,
                is_flagged = EXCLUDED.is_flagged, score = EXCLUDED.score,
                action_needed = EXCLUDED.action_needed, flag_reasons = EXCLUDED.flag_reasons,
                evidence = EXCLUDED.evidence, analyzer = EXCLUDED.analyzer,
-               commitments = EXCLUDED.commitments
+               commitments = EXCLUDED.commitments, issue = EXCLUDED.issue
            )
            SELECT count(*) AS "rows!" FROM data"#,
         &ids,
@@ -155,6 +163,7 @@ pub async fn save_all(
         &evidence,
         &analyzers,
         &commitments,
+        &issues as &[Option<String>],
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -173,19 +182,24 @@ pub async fn save_columns(
         sentiments,
         summaries,
         actions,
+        flagged,
+        issues,
     } = LogColumns::of(pending);
     sqlx::query!(
         r#"UPDATE email_logs l SET sentiment = d.sentiment, summary = d.summary,
-                  action_needed = d.action,
+                  action_needed = d.action, flagged = d.flagged, issue = d.issue,
                   utc_offset_minutes = COALESCE(l.utc_offset_minutes, d.offset_minutes)
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::int[])
-                AS d(id, sentiment, summary, action, offset_minutes)
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::int[], $6::bool[],
+                       $7::text[])
+                AS d(id, sentiment, summary, action, offset_minutes, flagged, issue)
            WHERE l.id = d.id"#,
         &ids,
         &sentiments,
         &summaries,
         &actions,
-        offsets
+        offsets,
+        &flagged,
+        &issues as &[Option<String>]
     )
     .execute(&mut **tx)
     .await?;

@@ -368,6 +368,10 @@ async fn ingest_in(
         sentiment: understood.as_ref().map(|(_, (a, _))| a.sentiment.as_str()),
         summary: understood.as_ref().map(|(_, (a, _))| a.summary.clone()),
         action_needed: understood.as_ref().map(|(_, (a, _))| a.action_needed),
+        flagged: understood.as_ref().is_some_and(|(_, (a, _))| a.flagged),
+        issue: understood
+            .as_ref()
+            .and_then(|(_, (a, _))| a.issue.map(|i| i.as_str())),
         utc_offset_minutes: offset.local_minus_utc() / 60,
         subject: o.subject.clone(),
         body: reading.stripped_body.clone(),
@@ -676,6 +680,8 @@ struct InsertFields {
     sentiment: Option<&'static str>,
     summary: Option<String>,
     action_needed: Option<bool>,
+    flagged: bool,
+    issue: Option<&'static str>,
     utc_offset_minutes: i32,
 }
 
@@ -747,10 +753,10 @@ async fn store_email(
                 message_id, in_reply_to, "references", thread_key, direction, to_emails, cc_emails,
                 forwarded_by, is_automatic, fingerprint, subject_normalized,
                 first_reply_at, replied, reply_time_minutes,
-                sentiment, summary, action_needed, utc_offset_minutes)
+                sentiment, summary, action_needed, utc_offset_minutes, flagged, issue)
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, thread.key, $13, $14, $15, $16, $17, $18, $19,
                     reply.at, reply.at IS NOT NULL, round(extract(epoch FROM reply.at - $8) / 60)::integer,
-                    $29, $30, COALESCE($31, false), $32
+                    $29, $30, COALESCE($31, false), $32, $33, $34
              FROM reply, thread
              ON CONFLICT DO NOTHING
              RETURNING id
@@ -816,7 +822,9 @@ async fn store_email(
         f.sentiment,
         f.summary,
         f.action_needed,
-        f.utc_offset_minutes
+        f.utc_offset_minutes,
+        f.flagged,
+        f.issue
     )
     .fetch_one(&mut **tx)
     .await?;

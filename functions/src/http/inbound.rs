@@ -1,65 +1,27 @@
-//! The HTTP API as one axum `Router`, served by `trellin serve` locally and by `lambda_http`
-//! on Lambda. For now it takes raw MIME at `POST /api/v1/inbound`.
+//! `POST /api/v1/inbound?to=<inbound address>`: raw MIME from a mail relay, authorised by the
+//! addressed tenant's inbound secret.
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
-use sqlx::PgPool;
-use trellin::ingest::{self, Inbound, Outcome, Rejection, Settings, Source};
+use trellin::ingest::{self, Inbound, Outcome, Rejection, Source};
 
-/// What the handlers share: built once, before serving.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub settings: Settings,
-    /// A fixed current time (`--now`, `TRELLIN_NOW`); the clock when `None`.
-    pub now: Option<chrono::DateTime<Utc>>,
-}
-
-impl AppState {
-    /// The time a message is received at.
-    pub fn now(&self) -> chrono::DateTime<Utc> {
-        self.now.unwrap_or_else(Utc::now)
-    }
-}
-
-/// The API.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/inbound", post(inbound))
-        .with_state(Arc::new(state))
-}
+use super::{AppState, bearer, error};
 
 #[derive(Debug, Deserialize)]
-struct InboundQuery {
+pub struct InboundQuery {
     /// The envelope recipient(s), comma-separated: the tenant's inbound address.
     to: Option<String>,
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({ "error": message }))).into_response()
-}
-
 /// `POST /api/v1/inbound?to=<inbound address>` with the raw message as the body and
 /// `Authorization: Bearer <the tenant's inbound secret>`.
-async fn inbound(
+pub async fn inbound(
     State(state): State<Arc<AppState>>,
     Query(query): Query<InboundQuery>,
     headers: HeaderMap,
@@ -76,12 +38,14 @@ async fn inbound(
     if recipients.is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
+            "bad_request",
             "name the envelope recipient: ?to=<inbound address>",
         );
     }
     if body.is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
+            "bad_request",
             "the request body must be the raw message",
         );
     }
@@ -114,6 +78,7 @@ async fn inbound(
             tracing::error!(error = ?anyhow::Error::from(failure), "inbound message not ingested");
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
                 "temporarily unable to store the message; retry later",
             )
         }

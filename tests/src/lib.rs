@@ -28,6 +28,20 @@ pub fn read_json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
 }
 
+pub mod lambda;
+
+/// The folder holding a tool the tests drive (`cargo-lambda`, `schemathesis`, `moto_server`):
+/// the project's venv (`~/.cache/trellin/venv/bin`, where `.ci/run` installs them), else PATH.
+pub fn tool_dir(name: &str) -> Option<PathBuf> {
+    let venv = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/trellin/venv/bin"));
+    venv.into_iter()
+        .chain(
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths),
+        )
+        .find(|dir| dir.join(name).is_file())
+}
 pub mod mailbox;
 pub mod moto;
 pub mod standin;

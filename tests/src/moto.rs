@@ -15,12 +15,10 @@ fn moto_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("TRELLIN_MOTO_SERVER") {
         return PathBuf::from(path);
     }
-    let venv = std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/trellin/venv/bin/moto_server"));
-    match venv {
-        Some(path) if path.is_file() => path,
-        _ => PathBuf::from("moto_server"),
-    }
+    crate::tool_dir("moto_server").map_or_else(
+        || PathBuf::from("moto_server"),
+        |dir| dir.join("moto_server"),
+    )
 }
 
 impl Moto {

@@ -161,6 +161,14 @@ async fn demo_sets_up_the_demo_agency_and_stores_its_mailbox_once(pool: PgPool) 
     );
     assert!(out.contains("Customers (health):"), "{out}");
     assert!(out.contains("Tasks as of"), "{out}");
+    // It ends with the six questions and their answers.
+    let questions = out
+        .split("The six questions, as `trellin ask` answers them:")
+        .nth(1)
+        .expect("the questions come last");
+    assert_eq!(questions.matches("\n? ").count(), 6, "{questions}");
+    assert!(questions.contains("Waiting on us ("), "{questions}");
+    assert!(questions.contains("Slowest to reply: "), "{questions}");
 
     let (again, out2) = trellin(&["demo"], &config, "").await;
     again.expect("a second demo run succeeds");

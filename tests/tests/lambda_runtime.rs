@@ -1,40 +1,12 @@
-//! The `ingest` binary under the Lambda runtime API, as `cargo lambda watch` emulates it, fed
-//! an SES event with `cargo lambda invoke`.
-
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+//! The function binaries under the Lambda runtime API, as `cargo lambda watch` emulates it:
+//! `ingest` fed an SES event, `api` an API Gateway HTTP API request, with `cargo lambda invoke`.
 
 use serde_json::json;
 use sqlx::PgPool;
+use trellin_tests::lambda::Watch;
 use trellin_tests::mailbox::setup_tenant;
 use trellin_tests::moto::Moto;
 use trellin_tests::shared_dir;
-
-/// The folder holding `cargo-lambda` (the project's venv, else PATH).
-fn cargo_lambda_dir() -> Option<PathBuf> {
-    let venv = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/trellin/venv/bin"));
-    venv.into_iter()
-        .chain(
-            std::env::var_os("PATH")
-                .iter()
-                .flat_map(std::env::split_paths),
-        )
-        .find(|dir| dir.join("cargo-lambda").is_file())
-}
-
-/// Kills the process group of `watch` (it runs the function as a child) when dropped.
-struct Group(std::process::Child);
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_ingest_binary_stores_an_ses_event_under_cargo_lambda(pool: PgPool) {
@@ -56,19 +28,7 @@ async fn the_ingest_binary_stores_an_ses_event_under_cargo_lambda(pool: PgPool) 
         .expect("put");
 
     let database_url = trellin_tests::database_url(&pool);
-    let bin = cargo_lambda_dir()
-        .expect("cargo-lambda is installed (pip install cargo-lambda; .ci/run installs it)");
-    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .expect("PATH");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
-        .to_string();
-    let env_vars = [
+    let watch = Watch::start(&[
         format!("DATABASE_URL={database_url}"),
         format!("AWS_ENDPOINT_URL={}", moto.url),
         "AWS_ACCESS_KEY_ID=test".into(),
@@ -76,39 +36,11 @@ async fn the_ingest_binary_stores_an_ses_event_under_cargo_lambda(pool: PgPool) 
         "AWS_REGION=us-east-1".into(),
         "AWS_EC2_METADATA_DISABLED=true".into(),
         "TRELLIN_INBOUND_BUCKET=trellin-inbound".into(),
-    ]
-    .join(",");
-    let watch = Command::new("cargo")
-        .args([
-            "lambda",
-            "watch",
-            "-A",
-            "127.0.0.1",
-            "-P",
-            &port,
-            "--env-var",
-            &env_vars,
-        ])
-        .env("PATH", &path)
-        .current_dir(&workspace)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("cargo lambda watch starts");
-    let _group = Group(watch);
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().expect("port"))).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "cargo lambda watch did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    ]);
 
     let mut event: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("fixtures/lambda/example-ses-lambda-event.json"),
         )
         .expect("fixture"),
@@ -117,39 +49,69 @@ async fn the_ingest_binary_stores_an_ses_event_under_cargo_lambda(pool: PgPool) 
     event["Records"][0]["ses"]["mail"]["messageId"] = json!("msg-001");
     event["Records"][0]["ses"]["receipt"]["recipients"] =
         json!(["inbound+brightpath@in.trellin.app"]);
-    let event_file =
-        std::env::temp_dir().join(format!("trellin-ses-{}.json", uuid::Uuid::new_v4()));
-    std::fs::write(&event_file, event.to_string()).expect("event file");
-    let invoke = tokio::process::Command::new("cargo")
-        .args([
-            "lambda",
-            "invoke",
-            "-A",
-            "127.0.0.1",
-            "-P",
-            &port,
-            "ingest",
-            "--data-file",
-        ])
-        .arg(&event_file)
-        .env("PATH", &path)
-        .current_dir(&workspace)
-        .output()
-        .await
-        .expect("cargo lambda invoke runs");
-    std::fs::remove_file(&event_file).ok();
-    let stdout = String::from_utf8_lossy(&invoke.stdout);
-    assert!(
-        invoke.status.success(),
-        "invoke failed: {stdout}\n{}",
-        String::from_utf8_lossy(&invoke.stderr)
-    );
-    let report: serde_json::Value =
-        serde_json::from_str(stdout.trim()).expect("the function's JSON report");
+    let report = watch.invoke("ingest", &event).await;
     assert_eq!(report["messages"][0]["outcome"], "stored", "{report}");
     let from: String = sqlx::query_scalar("SELECT from_email FROM email_logs")
         .fetch_one(&pool)
         .await
         .expect("row");
     assert_eq!(from, "jordan.ellis@harborlane.com");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_api_binary_answers_an_http_api_request_under_cargo_lambda(pool: PgPool) {
+    let tenant = trellin_tests::mailbox::ingest(&pool, chrono::Utc::now()).await;
+    let (key, _) = trellin::api_key::create(&pool, tenant.id, "lambda")
+        .await
+        .expect("key");
+    let database_url = trellin_tests::database_url(&pool);
+    let watch = Watch::start(&[format!("DATABASE_URL={database_url}")]);
+    let request = |path: &str, query: &str, key: Option<&str>| {
+        let mut headers = json!({"host": "api.example.test", "user-agent": "test"});
+        if let Some(key) = key {
+            headers["authorization"] = json!(format!("Bearer {key}"));
+        }
+        json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": headers,
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "api", "domainName": "api.example.test",
+                "domainPrefix": "api",
+                "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                         "sourceIp": "127.0.0.1", "userAgent": "test"},
+                "requestId": "request", "routeKey": "$default", "stage": "$default",
+                "time": "06/Dec/2026:09:00:00 +0000", "timeEpoch": 1796547600000u64
+            },
+            "isBase64Encoded": false
+        })
+    };
+    let health = watch
+        .invoke("api", &request("/api/v1/health", "", None))
+        .await;
+    assert_eq!(health["statusCode"], 200, "{health}");
+    let answer = watch
+        .invoke(
+            "api",
+            &request(
+                "/api/v1/ask",
+                "q=which%20emails%20need%20a%20reply",
+                Some(&key),
+            ),
+        )
+        .await;
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let body: serde_json::Value =
+        serde_json::from_str(answer["body"].as_str().expect("body")).expect("JSON");
+    assert_eq!(body["intent"], "needs_reply");
+    assert!(
+        !body["items"].as_array().expect("items").is_empty(),
+        "{body}"
+    );
+    let refused = watch
+        .invoke("api", &request("/api/v1/ask", "q=overdue", None))
+        .await;
+    assert_eq!(refused["statusCode"], 401, "{refused}");
 }

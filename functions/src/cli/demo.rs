@@ -1,7 +1,7 @@
 //! `trellin demo`: the main job on one machine, with nothing set up beforehand. Makes sure the
 //! database is ready, sets up the demo agency (Northwind Studio) if it is not there, ingests
 //! the demo mailbox, and shows what was stored, each email's analysis, each customer's health,
-//! the tasks and the team's numbers.
+//! the tasks and the team's numbers, and ends with the answers to the six questions.
 
 use std::path::PathBuf;
 
@@ -163,6 +163,22 @@ pub async fn run(
             e.overdue_tasks,
             e.completed_tasks
         )?;
+    }
+
+    writeln!(
+        io.stdout,
+        "\nThe six questions, as `trellin ask` answers them:"
+    )?;
+    for question in [
+        "Which customers are unhappy or at risk, and why?",
+        "What are customers waiting on from us?",
+        "Which emails still need a reply?",
+        "Who is slowest to reply?",
+        "Which tasks are open or overdue?",
+        "What are the top issues?",
+    ] {
+        let answer = super::ask::answer(&pool, config, tenant.id, question, now).await?;
+        writeln!(io.stdout, "\n? {question}\n{}", answer.text)?;
     }
     Ok(())
 }

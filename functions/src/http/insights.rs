@@ -87,16 +87,14 @@ pub struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    fn period(&self, now: DateTime<Utc>) -> Result<Option<Period>, Failure> {
+    /// The period asked for; one that ends before it starts holds nothing.
+    fn period(&self, now: DateTime<Utc>) -> Option<Period> {
         match (self.from, self.to) {
-            (None, None) => Ok(None),
-            (from, to) => {
-                let to = to.unwrap_or(now);
-                if from.is_some_and(|f| f >= to) {
-                    return Err(bad_request("`from` must be before `to`"));
-                }
-                Ok(Some(Period { from, to }))
-            }
+            (None, None) => None,
+            (from, to) => Some(Period {
+                from,
+                to: to.unwrap_or(now),
+            }),
         }
     }
 }
@@ -123,6 +121,7 @@ pub async fn health(State(state): State<Arc<AppState>>) -> Json<Health> {
 #[into_params(parameter_in = Query)]
 pub struct AskQuery {
     /// The question in free text ("who's annoyed with us this week?").
+    #[param(min_length = 1, pattern = r"\S")]
     q: String,
 }
 
@@ -157,7 +156,7 @@ pub async fn qa_analysis(
     q: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Result<Json<Dashboard>, Failure> {
     let q = query(q)?;
-    let period = q.period(state.now())?;
+    let period = q.period(state.now());
     let scope = scope(&state, tenant).await?;
     Ok(Json(
         insights::dashboard(&state.pool, &scope, period).await?,
@@ -196,7 +195,7 @@ pub async fn employee(
     let q = query(q)?;
     let scope = scope(&state, tenant).await?;
     let period = q
-        .period(scope.now)?
+        .period(scope.now)
         .unwrap_or_else(|| Period::last_days(scope.now, insights::DEFAULT_DAYS));
     Ok(Json(
         insights::employee::load(&state.pool, &scope, id, &period).await?,
@@ -235,6 +234,7 @@ pub struct EmailsQuery {
     /// Only this staff member's emails.
     employee: Option<Uuid>,
     /// `happy`, `neutral` or `unhappy`.
+    #[param(pattern = "^(happy|neutral|unhappy)$")]
     sentiment: Option<String>,
     action_needed: Option<bool>,
     flagged: Option<bool>,
@@ -243,6 +243,7 @@ pub struct EmailsQuery {
     /// Sent before, RFC 3339.
     to: Option<DateTime<Utc>>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9a-f]{1,16}\.[0-9a-f]{32}$")]
     cursor: Option<String>,
     /// Emails per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]

@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use trellin::config::Config;
 use trellin::ingest::{self, Inbound, Rejection, Settings, Source};
 
@@ -221,15 +220,7 @@ impl IngestFunction<aws_sdk_s3::Client> {
     /// # Errors
     /// No or an invalid `DATABASE_URL`.
     pub async fn from_config(config: &Config) -> Result<Self, InvocationError> {
-        let url = config
-            .database_url
-            .as_deref()
-            .ok_or(InvocationError::NoDatabase)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect_lazy(url)
-            .map_err(InvocationError::BadDatabaseUrl)?;
+        let pool = super::pool(config)?;
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&sdk)

@@ -3,6 +3,25 @@
 
 pub mod ingest;
 
+use sqlx::postgres::PgPoolOptions;
+
+/// A small pool for one function instance (Lambda runs one request at a time per instance),
+/// connected on first use so that a cold start does not wait for the database.
+///
+/// # Errors
+/// No `DATABASE_URL`, or one that is not a PostgreSQL URL.
+pub fn pool(config: &trellin::config::Config) -> Result<sqlx::PgPool, ingest::InvocationError> {
+    let url = config
+        .database_url
+        .as_deref()
+        .ok_or(ingest::InvocationError::NoDatabase)?;
+    PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_lazy(url)
+        .map_err(ingest::InvocationError::BadDatabaseUrl)
+}
+
 /// Logs for CloudWatch: plain lines without colours, level from `RUST_LOG`.
 pub fn init_tracing() {
     tracing_subscriber::fmt()

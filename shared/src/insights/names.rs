@@ -178,8 +178,16 @@ impl Directory {
                 {
                     continue;
                 }
+                // "Toms", "Kestrels": a possessive without its apostrophe.
+                let last = &words[end - 1];
+                let bare = last.strip_suffix('s').filter(|b| b.chars().count() >= 3);
+                let mut spelled = words[start..end].to_vec();
+                if let Some(bare) = bare {
+                    spelled[end - 1 - start] = bare.to_owned();
+                }
                 let phrase = words[start..end].join(" ");
                 let joined = words[start..end].concat();
+                let phrase_bare = spelled.join(" ");
                 if joined.chars().count() < 3 {
                     continue;
                 }
@@ -188,7 +196,11 @@ impl Directory {
                     let whole = entry
                         .keys
                         .iter()
-                        .map(|k| likeness(&phrase, k).max(likeness(&joined, k)))
+                        .map(|k| {
+                            likeness(&phrase, k)
+                                .max(likeness(&joined, k))
+                                .max(likeness(&phrase_bare, k) - 0.05)
+                        })
                         .fold(0.0, f64::max);
                     // One distinctive word of the name ("Harbor", "Kestrel"), if no one else
                     // has it.
@@ -197,7 +209,16 @@ impl Directory {
                             .parts
                             .iter()
                             .filter(|p| self.owners(p) == 1)
-                            .map(|p| likeness(&phrase, p) * 0.9)
+                            // A slip is forgiven in a longer word only ("aider" is no "Alder").
+                            .map(|p| {
+                                let like =
+                                    likeness(&phrase, p).max(likeness(&phrase_bare, p) - 0.05);
+                                if like < 1.0 && p.chars().count() < 6 {
+                                    0.0
+                                } else {
+                                    like * 0.9
+                                }
+                            })
                             .fold(0.0, f64::max)
                     } else {
                         0.0

@@ -72,6 +72,8 @@ enum Concept {
     Summary,
     /// "how is … doing", "wie geht es", "comment va", "qué tal".
     Status,
+    /// "most", "often", "immer wieder": with complaints, recurring themes.
+    Frequency,
 }
 
 /// The vocabulary: a word (or, ending in `*`, a stem), the concept it speaks of, and how much.
@@ -168,25 +170,25 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         ("owed", Waiting, 3.0),
         ("owing", Waiting, 3.0),
         ("deliverabl*", Waiting, 2.0),
-        ("promis*", Waiting, 1.0),
+        ("promis*", Waiting, 2.5),
         ("blocked", Waiting, 1.5),
         ("outstanding", Waiting, 1.5),
-        ("pending", Waiting, 1.0),
+        ("pending", Waiting, 1.5),
         ("wart*", Waiting, 3.0),
         ("erwart*", Waiting, 2.5),
         ("schulden", Waiting, 3.0),
         ("ausstehend*", Waiting, 2.0),
-        ("versproch*", Waiting, 1.0),
+        ("versproch*", Waiting, 2.5),
         ("attend*", Waiting, 3.0),
         ("attente", Waiting, 3.0),
         ("doit", Waiting, 2.0),
         ("devons", Waiting, 2.0),
-        ("promis", Waiting, 1.0),
+        ("promis", Waiting, 2.5),
         ("esper*", Waiting, 3.0),
         ("debemos", Waiting, 3.0),
         ("aguard*", Waiting, 3.0),
-        ("pendiente*", Waiting, 1.0),
-        ("prometi*", Waiting, 1.0),
+        ("pendiente*", Waiting, 1.5),
+        ("prometi*", Waiting, 2.5),
         // needing a reply
         ("reply", Reply, 1.5),
         ("replies", Reply, 1.5),
@@ -198,13 +200,13 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         ("unreplied", Reply, 3.0),
         ("inbox", Reply, 2.5),
         ("email", Reply, 1.0),
-        ("emails", Reply, 1.5),
+        ("emails", Reply, 2.0),
         ("mail", Reply, 1.0),
-        ("mails", Reply, 1.5),
+        ("mails", Reply, 2.0),
         ("message*", Reply, 1.0),
         ("backlog", Reply, 1.5),
         ("ignored", Reply, 1.5),
-        ("follow-up", Reply, 1.0),
+        ("follow", Reply, 1.0),
         ("action", Reply, 1.0),
         ("msg*", Reply, 1.5),
         ("back", Reply, 1.0),
@@ -216,7 +218,7 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         ("posteingang", Reply, 2.5),
         ("nachricht*", Reply, 1.0),
         ("ruckmeldung", Reply, 1.5),
-        ("e-mails", Reply, 1.5),
+        ("courriels", Reply, 2.0),
         ("reagier*", Reply, 1.0),
         ("repond*", Reply, 1.5),
         ("reponse*", Reply, 1.5),
@@ -236,7 +238,7 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         ("speed", Speed, 3.0),
         ("sluggish", Speed, 3.0),
         ("lag*", Speed, 1.5),
-        ("long", Speed, 1.0),
+        ("long", Speed, 1.5),
         ("longest", Speed, 2.0),
         ("time", Speed, 1.5),
         ("times", Speed, 1.5),
@@ -253,7 +255,7 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         ("reaktionszeit*", Speed, 3.0),
         ("antwortzeit*", Speed, 3.0),
         ("dauert", Speed, 1.5),
-        ("lange", Speed, 1.0),
+        ("lange", Speed, 1.5),
         ("lent*", Speed, 3.0),
         ("rapide*", Speed, 3.0),
         ("reactiv*", Speed, 3.0),
@@ -269,11 +271,11 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         // tasks
         ("task*", Tasks, 3.0),
         ("todo*", Tasks, 2.5),
-        ("to-do*", Tasks, 2.5),
+        ("to do", Tasks, 2.5),
         ("deadline*", Tasks, 2.5),
         ("due", Tasks, 2.0),
-        ("commitment*", Tasks, 2.5),
-        ("promise*", Tasks, 2.0),
+        ("commit*", Waiting, 2.5),
+        ("done", Tasks, 1.5),
         ("plate", Tasks, 1.5),
         ("open", Tasks, 0.5),
         ("aufgabe*", Tasks, 3.0),
@@ -309,19 +311,15 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         ("pain", Issues, 2.0),
         ("wrong", Issues, 2.0),
         ("bugs", Issues, 2.0),
-        ("top", Issues, 1.0),
+        ("top", Frequency, 1.0),
         ("biggest", Issues, 1.5),
         ("main", Issues, 1.0),
         ("about", Issues, 0.5),
-        ("most", Issues, 1.0),
-        ("often", Issues, 1.5),
         ("hot", Issues, 1.0),
         ("broken", Issues, 1.5),
-        ("souvent", Issues, 1.5),
         ("coince", Issues, 2.0),
         ("themen", Issues, 3.0),
         ("probleme*", Issues, 3.0),
-        ("haufigst*", Issues, 1.5),
         ("wiederkehrend*", Issues, 2.5),
         ("problemes", Issues, 3.0),
         ("sujets", Issues, 2.5),
@@ -374,6 +372,90 @@ const VOCABULARY: &[(&str, Concept, f32)] = {
         ("tal", Status, 1.5),
         ("como", Status, 1.0),
         ("esta", Status, 0.5),
+        // more ways of saying the same things
+        ("walk", Unhappy, 2.0),
+        ("sideways", Unhappy, 2.5),
+        ("threat*", Unhappy, 2.5),
+        ("cancel*", Unhappy, 2.5),
+        ("lose", Unhappy, 2.5),
+        ("losing", Unhappy, 2.5),
+        ("absprung", Unhappy, 3.0),
+        ("brennt", Unhappy, 2.0),
+        ("kippe", Unhappy, 2.5),
+        ("rouge", Unhappy, 2.0),
+        ("red", Unhappy, 1.5),
+        ("irse", Unhappy, 2.5),
+        ("perder", Unhappy, 2.0),
+        ("kundig*", Unhappy, 2.5),
+        ("resili*", Unhappy, 2.5),
+        ("deliver*", Waiting, 2.0),
+        ("geliefert", Waiting, 2.0),
+        ("liefer*", Waiting, 2.0),
+        ("entreg*", Waiting, 2.0),
+        ("livr*", Waiting, 2.0),
+        ("shipped", Waiting, 1.5),
+        ("court", Waiting, 2.0),
+        ("send", Waiting, 1.5),
+        ("envoy*", Waiting, 1.5),
+        ("enviar", Waiting, 1.5),
+        ("zusage*", Waiting, 2.5),
+        ("entregable*", Waiting, 2.5),
+        ("zuruckgeschrieben", Reply, 2.5),
+        ("zuruckschreib*", Reply, 2.5),
+        ("boite", Reply, 2.0),
+        ("traine", Reply, 1.0),
+        ("answered", Reply, 2.0),
+        ("how long", Speed, 3.0),
+        ("wie lange", Speed, 3.0),
+        ("combien de temps", Speed, 3.0),
+        ("cuanto tiempo", Speed, 3.0),
+        ("cuanto tardan", Speed, 3.0),
+        ("usually", Speed, 1.5),
+        ("average", Speed, 2.0),
+        ("median", Speed, 3.0),
+        ("typical*", Speed, 1.5),
+        ("durchschnitt*", Speed, 2.0),
+        ("moyenne", Speed, 2.0),
+        ("promedio", Speed, 2.0),
+        ("action items", Tasks, 3.0),
+        ("rendre", Tasks, 2.0),
+        ("pendientes", Tasks, 2.0),
+        ("vence*", Tasks, 2.5),
+        ("ratee*", Overdue, 2.5),
+        ("paso de fecha", Overdue, 3.5),
+        ("past due", Overdue, 3.5),
+        ("fecha", Tasks, 1.0),
+        ("complaint", Issues, 2.5),
+        ("friction", Issues, 2.5),
+        ("schief", Issues, 2.0),
+        ("falla", Issues, 2.0),
+        ("fail*", Issues, 1.5),
+        ("relationship", Status, 2.0),
+        ("picture", Status, 2.0),
+        ("point", Status, 1.5),
+        ("situation", Status, 1.5),
+        // how often: with complaints, a question about recurring themes
+        ("most", Frequency, 1.0),
+        ("often", Frequency, 1.5),
+        ("repeatedly", Frequency, 2.0),
+        ("again", Frequency, 1.0),
+        ("always", Frequency, 1.0),
+        ("haufigst*", Frequency, 1.5),
+        ("immer wieder", Frequency, 2.0),
+        ("le plus", Frequency, 1.0),
+        ("souvent", Frequency, 1.5),
+        ("mas", Frequency, 1.0),
+        ("siempre", Frequency, 1.0),
+        ("1", Frequency, 1.0),
+        ("vite", Speed, 3.0),
+        ("tages*", Summary, 2.0),
+        ("zusammen", Summary, 2.0),
+        ("sum", Summary, 2.0),
+        ("day", Summary, 1.0),
+        ("catch me up", Summary, 3.0),
+        ("to dos", Tasks, 2.5),
+        ("dropping the ball", Issues, 2.5),
+        ("drop the ball", Issues, 2.5),
     ]
 };
 
@@ -452,7 +534,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "not",
     "no",
     "all",
-    "most",
     "more",
     "right",
     "currently",
@@ -547,24 +628,43 @@ const FUNCTION_WORDS: &[&str] = &[
     "mir",
 ];
 
-fn concept_of(word: &str) -> Option<(Concept, f32)> {
+fn concept_of(word: &str, fuzzy: bool) -> Option<(Concept, f32)> {
+    // The longest entry that fits: "antwortzeiten" is a reply time before it is an answer.
     let exact = VOCABULARY
         .iter()
-        .find(|(entry, _, _)| match entry.strip_suffix('*') {
+        .filter(|(entry, _, _)| !entry.contains(' '))
+        .filter(|(entry, _, _)| match entry.strip_suffix('*') {
             Some(stem) => word.starts_with(stem),
             None => word == *entry,
-        });
+        })
+        .max_by_key(|(entry, _, _)| entry.trim_end_matches('*').len());
     if let Some((_, concept, weight)) = exact {
         return Some((*concept, *weight));
     }
+    if !fuzzy {
+        return None;
+    }
     // A typo: one slip in a word of five letters or more, two in one of eight or more.
     let length = word.chars().count();
+    if length == 4 {
+        // Four letters: only two swapped ("taks").
+        return VOCABULARY
+            .iter()
+            .find(|(entry, _, _)| {
+                let entry = entry.trim_end_matches('*');
+                entry.len() == 4
+                    && strsim::osa_distance(word, entry) == 1
+                    && strsim::levenshtein(word, entry) == 2
+            })
+            .map(|(_, concept, weight)| (*concept, weight * 0.6));
+    }
     if length < 5 {
         return None;
     }
     let allowed = if length >= 8 { 2 } else { 1 };
     VOCABULARY
         .iter()
+        .filter(|(entry, _, _)| !entry.contains(' '))
         .filter_map(|(entry, concept, weight)| {
             let (target, stem) = match entry.strip_suffix('*') {
                 Some(stem) => (stem, true),
@@ -574,6 +674,8 @@ fn concept_of(word: &str) -> Option<(Concept, f32)> {
             if size < 5 {
                 return None;
             }
+            // As many slips as the vocabulary word can take: one in five letters, two in eight.
+            let allowed = if size >= 8 { allowed } else { allowed.min(1) };
             // A stem is compared with the word's first letters: as many as it has, one fewer
             // (a letter dropped) or one more (a letter doubled).
             let edits = if stem {
@@ -590,7 +692,7 @@ fn concept_of(word: &str) -> Option<(Concept, f32)> {
             (edits <= allowed).then_some((edits, *concept, *weight))
         })
         .min_by_key(|(edits, _, _)| *edits)
-        .map(|(_, concept, weight)| (concept, weight * 0.8))
+        .map(|(_, concept, weight)| (concept, weight * 0.6))
 }
 
 /// A question, understood.
@@ -646,16 +748,53 @@ pub fn route(text: &str, directory: &Directory, now: DateTime<Utc>, zone: Tz) ->
         }
     }
     let mut scores: Vec<(Concept, f32)> = Vec::new();
+    let mut phrase_used = vec![false; words.len()];
+    let mut add =
+        |concept: Concept, weight: f32| match scores.iter_mut().find(|(c, _)| *c == concept) {
+            Some((_, total)) => *total += weight,
+            None => scores.push((concept, weight)),
+        };
+    // Phrases of several words ("how long", "immer wieder") before single words.
+    for (entry, concept, weight) in VOCABULARY.iter().filter(|(e, _, _)| e.contains(' ')) {
+        let parts: Vec<&str> = entry.split(' ').collect();
+        for start in 0..words.len().saturating_sub(parts.len() - 1) {
+            let span = start..start + parts.len();
+            if words[span.clone()].iter().zip(&parts).all(|(w, p)| w == p)
+                && span.clone().all(|i| !phrase_used[i])
+            {
+                span.for_each(|i| phrase_used[i] = true);
+                add(*concept, *weight);
+            }
+        }
+    }
+    // Words of the vocabulary as written; then names among the rest; then typos of the
+    // vocabulary among what is left (so that "Meridian" is a customer, not a typo of "median").
+    for (i, word) in words.iter().enumerate() {
+        if phrase_used[i] {
+            ignored[i] = true;
+            continue;
+        }
+        if ignored[i] {
+            continue;
+        }
+        if let Some((concept, weight)) = concept_of(word, false) {
+            ignored[i] = true;
+            add(concept, weight);
+        }
+    }
+    let about = directory.find(&words, &ignored);
+    if let Some(found) = &about {
+        for i in &found.words {
+            ignored[*i] = true;
+        }
+    }
     for (i, word) in words.iter().enumerate() {
         if ignored[i] {
             continue;
         }
-        if let Some((concept, weight)) = concept_of(word) {
+        if let Some((concept, weight)) = concept_of(word, true) {
             ignored[i] = true;
-            match scores.iter_mut().find(|(c, _)| *c == concept) {
-                Some((_, total)) => *total += weight,
-                None => scores.push((concept, weight)),
-            }
+            add(concept, weight);
         }
     }
     let score = |c: Concept| {
@@ -664,15 +803,26 @@ pub fn route(text: &str, directory: &Directory, now: DateTime<Utc>, zone: Tz) ->
             .find(|(k, _)| *k == c)
             .map_or(0.0, |(_, s)| *s)
     };
-    let about = directory.find(&words, &ignored);
     // Replies asked about with speed words are about responsiveness, not the inbox.
     let speed = score(Concept::Speed);
     let reply = score(Concept::Reply);
     let tasks = score(Concept::Tasks) + score(Concept::Overdue);
+    // "what do customers complain about most?": complaints that recur are themes.
+    // ("who complains most?" asks for customers, though.)
+    let asks_who = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "who" | "wer" | "qui" | "quien" | "quienes"));
+    let recurring = score(Concept::Frequency) > 0.0 && score(Concept::Unhappy) > 0.0 && !asks_who;
+    let (unhappy, issues) = if recurring {
+        (0.0, score(Concept::Issues) + score(Concept::Unhappy))
+    } else {
+        (score(Concept::Unhappy), score(Concept::Issues))
+    };
     let candidates = [
-        (Intent::UnhappyCustomers, score(Concept::Unhappy)),
-        (Intent::WaitingOnUs, score(Concept::Waiting)),
+        (Intent::UnhappyCustomers, unhappy),
+        // On a tie, replies before waiting: "pending replies" are emails to answer.
         (Intent::NeedsReply, if speed >= 1.5 { 0.0 } else { reply }),
+        (Intent::WaitingOnUs, score(Concept::Waiting)),
         (
             Intent::Responsiveness,
             if speed > 0.0 {
@@ -682,7 +832,7 @@ pub fn route(text: &str, directory: &Directory, now: DateTime<Utc>, zone: Tz) ->
             },
         ),
         (Intent::Tasks, tasks),
-        (Intent::TopIssues, score(Concept::Issues)),
+        (Intent::TopIssues, issues),
         (Intent::DailySummary, score(Concept::Summary)),
     ];
     let (best, weight) = candidates
@@ -698,16 +848,21 @@ pub fn route(text: &str, directory: &Directory, now: DateTime<Utc>, zone: Tz) ->
         .and_then(|(p, _)| p.from.map(|from| p.to - from))
         .is_some_and(|span| span <= chrono::Duration::hours(25));
     let intent = match &about {
-        // "how's Acme?", "how is Tom doing?", "Acme?", "overview of Acme": about someone.
+        // "how's Acme?", "how is Tom doing?", "Acme?", "overview of Acme": about someone
+        // (but "yesterday's recap for Acme" is the day's summary).
         Some(found)
             if weight < 1.5
-                || best == Intent::DailySummary
+                || (best == Intent::DailySummary && !one_day)
                 || (status >= 2.0 && weight <= status + 1.0) =>
         {
             match found.kind {
                 Kind::Customer => Intent::Customer,
                 Kind::Employee => Intent::Employee,
             }
+        }
+        // "is Meridian still mad at us?": about one customer's mood.
+        Some(found) if found.kind == Kind::Customer && best == Intent::UnhappyCustomers => {
+            Intent::Customer
         }
         // "is Tom slow to reply?": about one person's responsiveness.
         Some(found) if found.kind == Kind::Employee && best == Intent::Responsiveness => {

@@ -19,12 +19,26 @@ pub fn fold(text: &str) -> String {
 }
 
 /// The words of a text, folded, with English contractions spelled out ("who's" → "who is",
-/// "hasn't" → "has not") and French elisions split off ("qu'est" → "qu est").
+/// "hasn't" → "has not"), French elisions split off ("qu'est" → "qu est") and hyphenated
+/// words in their parts ("red-flagged" → "red flagged").
 pub fn words(text: &str) -> Vec<String> {
     let folded = fold(text);
     let mut out = Vec::new();
-    for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-')) {
-        let raw = raw.trim_matches(|c| c == '\'' || c == '-');
+    // Dates keep their separators ("2026-11-19", "11/18", "19.11."); words are split at them
+    // ("red-flagged", "e-mails").
+    let tokens = folded
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '-' | '/' | '.')))
+        .flat_map(|t| {
+            let date = t.chars().any(|c| c.is_ascii_digit()) && !t.chars().any(char::is_alphabetic);
+            let parts: Vec<&str> = if date {
+                vec![t.trim_matches(['-', '/', '.'])]
+            } else {
+                t.split(['-', '/', '.']).collect()
+            };
+            parts
+        });
+    for raw in tokens {
+        let raw = raw.trim_matches('\'');
         if raw.is_empty() {
             continue;
         }
@@ -71,12 +85,25 @@ mod tests {
     }
 
     #[test]
+    fn dates_keep_their_separators_and_words_are_split_at_them() {
+        assert_eq!(
+            words("summary for 2026-11-19"),
+            ["summary", "for", "2026-11-19"]
+        );
+        assert_eq!(words("what about 11/18?"), ["what", "about", "11/18"]);
+        assert_eq!(
+            words("red-flagged accounts."),
+            ["red", "flagged", "accounts"]
+        );
+    }
+
+    #[test]
     fn contractions_are_spelled_out() {
         assert_eq!(words("Who's annoyed?"), ["who", "is", "annoyed"]);
         assert_eq!(
             words("Which emails haven't we answered"),
             ["which", "emails", "have", "not", "we", "answered"]
         );
-        assert_eq!(words("qu’est-ce qui"), ["qu", "est-ce", "qui"]);
+        assert_eq!(words("qu’est-ce qui"), ["qu", "est", "ce", "qui"]);
     }
 }

@@ -203,19 +203,34 @@ const PLAIN: &[&str] = &[
     "have",
     "not",
     "yet",
-    "nobody's",
-    "nothing's",
 ];
 
 /// Whether every number and every capitalised word of `phrased` stands in the plain answer
 /// or its items.
 pub fn faithful(phrased: &str, answer: &Answer) -> bool {
-    let source = format!(
-        "{} {}",
-        answer.text,
-        serde_json::Value::Array(answer.items.clone())
-    )
-    .to_lowercase();
+    // What the answer states: its text and the values of its items, ids left out (their
+    // digits state nothing).
+    fn gather(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::String(text) if uuid::Uuid::parse_str(text).is_err() => {
+                out.push(' ');
+                out.push_str(text);
+            }
+            serde_json::Value::Number(n) => {
+                out.push(' ');
+                out.push_str(&n.to_string());
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| gather(v, out)),
+            serde_json::Value::Object(fields) => fields.values().for_each(|v| gather(v, out)),
+            _ => {}
+        }
+    }
+    let mut source = answer.text.clone();
+    answer
+        .items
+        .iter()
+        .for_each(|item| gather(item, &mut source));
+    let source = source.to_lowercase();
     let numbers: HashSet<&str> = source
         .split(|c: char| !c.is_ascii_digit())
         .filter(|n| !n.is_empty())
@@ -229,11 +244,11 @@ pub fn faithful(phrased: &str, answer: &Answer) -> bool {
         .filter(|n| !n.is_empty())
         .all(|n| numbers.contains(n));
     let names_hold = phrased
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
         .all(|w| {
             let lower = w.to_lowercase();
-            words.contains(lower.trim_end_matches("'s")) || PLAIN.contains(&lower.as_str())
+            words.contains(lower.as_str()) || PLAIN.contains(&lower.as_str())
         });
     numbers_hold && names_hold
 }

@@ -63,9 +63,15 @@ CREATE INDEX idx_email_logs_inbound_time ON email_logs(user_id, timestamp)
 CREATE INDEX idx_email_logs_employee_time ON email_logs(employee_id, timestamp);
 -- the problems of a period (top issues);
 CREATE INDEX idx_email_logs_issues ON email_logs(user_id, timestamp)
-    INCLUDE (issue, customer_id)
+    INCLUDE (issue, customer_id, employee_id, id)
     WHERE direction = 'inbound' AND issue IS NOT NULL;
+-- a customer's unhappy or flagged mail, newest first (why a customer is at risk);
+CREATE INDEX idx_email_logs_customer_negative ON email_logs(customer_id, timestamp)
+    WHERE direction = 'inbound' AND NOT is_automatic AND (sentiment = 'unhappy' OR flagged);
+-- the email list filtered to flagged mail;
+CREATE INDEX idx_email_logs_flagged ON email_logs(user_id, timestamp DESC, id DESC) WHERE flagged;
 -- the email list, newest first, paged by (timestamp, id).
 CREATE INDEX idx_email_logs_user_time_id ON email_logs(user_id, timestamp DESC, id DESC);
--- tasks of a tenant by state and due date.
-CREATE INDEX idx_tasks_user_status_due ON tasks(user_id, status, due_date);
+-- open tasks of a tenant by due date, and of a staff member.
+CREATE INDEX idx_tasks_open_due ON tasks(user_id, due_date) WHERE status <> 'completed';
+CREATE INDEX idx_tasks_open_assignee ON tasks(assigned_to, due_date) WHERE status <> 'completed';

@@ -59,6 +59,12 @@ async fn cli(pool: &PgPool, args: &[&str]) -> String {
     out
 }
 
+/// `trellin ask --json` for the sample mailbox's tenant.
+async fn ask_json(pool: &PgPool, question: &str) -> Value {
+    let out = cli(pool, &["ask", "--tenant", "brightpath", "--json", question]).await;
+    serde_json::from_str(out.trim()).expect("JSON")
+}
+
 /// A key made with `trellin key create`, as an operator would.
 async fn key(pool: &PgPool, tenant: &str) -> String {
     let out = cli(
@@ -109,15 +115,7 @@ async fn the_endpoints_answer_what_the_cli_answers(pool: PgPool) {
         ("top issues this month", "top_issues"),
     ];
     for (question, intent) in questions {
-        let from_cli: Value = serde_json::from_str(
-            cli(
-                &pool,
-                &["ask", "--tenant", "brightpath", "--json", question],
-            )
-            .await
-            .trim(),
-        )
-        .expect("JSON");
+        let from_cli: Value = ask_json(&pool, question).await;
         let uri = format!(
             "/api/v1/ask?q={}",
             question.replace(' ', "%20").replace('?', "%3F")
@@ -130,37 +128,9 @@ async fn the_endpoints_answer_what_the_cli_answers(pool: PgPool) {
     // The dashboard holds the same six answers.
     let (status, dashboard) = get(&pool, "/api/v1/insights/qa-analysis", Some(&key)).await;
     assert_eq!(status, StatusCode::OK, "{dashboard}");
-    let unhappy: Value = serde_json::from_str(
-        cli(
-            &pool,
-            &[
-                "ask",
-                "--tenant",
-                "brightpath",
-                "--json",
-                "which customers are unhappy?",
-            ],
-        )
-        .await
-        .trim(),
-    )
-    .expect("JSON");
+    let unhappy: Value = ask_json(&pool, "which customers are unhappy?").await;
     assert_eq!(dashboard["unhappy_customers"]["items"], unhappy["items"]);
-    let needs: Value = serde_json::from_str(
-        cli(
-            &pool,
-            &[
-                "ask",
-                "--tenant",
-                "brightpath",
-                "--json",
-                "which emails still need a reply?",
-            ],
-        )
-        .await
-        .trim(),
-    )
-    .expect("JSON");
+    let needs: Value = ask_json(&pool, "which emails still need a reply?").await;
     assert_eq!(dashboard["needs_reply"]["items"], needs["items"]);
     assert_eq!(
         dashboard["needs_reply"]["items"].as_array().map(Vec::len),
@@ -177,39 +147,11 @@ async fn the_endpoints_answer_what_the_cli_answers(pool: PgPool) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    let from_cli: Value = serde_json::from_str(
-        cli(
-            &pool,
-            &[
-                "ask",
-                "--tenant",
-                "brightpath",
-                "--json",
-                "how is harbor lane doing?",
-            ],
-        )
-        .await
-        .trim(),
-    )
-    .expect("JSON");
+    let from_cli: Value = ask_json(&pool, "how is harbor lane doing?").await;
     assert_eq!(report, from_cli["items"][0]);
 
     // One staff member.
-    let tom: Value = serde_json::from_str(
-        cli(
-            &pool,
-            &[
-                "ask",
-                "--tenant",
-                "brightpath",
-                "--json",
-                "how is Tom doing?",
-            ],
-        )
-        .await
-        .trim(),
-    )
-    .expect("JSON");
+    let tom: Value = ask_json(&pool, "how is Tom doing?").await;
     let tom_id = tom["items"][0]["employee"]["id"].as_str().expect("id");
     let (status, report) = get(
         &pool,
@@ -228,21 +170,7 @@ async fn the_endpoints_answer_what_the_cli_answers(pool: PgPool) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{summary}");
-    let from_cli: Value = serde_json::from_str(
-        cli(
-            &pool,
-            &[
-                "ask",
-                "--tenant",
-                "brightpath",
-                "--json",
-                "summary for 2026-11-19",
-            ],
-        )
-        .await
-        .trim(),
-    )
-    .expect("JSON");
+    let from_cli: Value = ask_json(&pool, "summary for 2026-11-19").await;
     assert_eq!(summary, from_cli["items"][0]);
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM daily_summaries WHERE user_id = $1")
         .bind(tenant.id)

@@ -28,51 +28,49 @@ fn directory() -> Directory {
             &[email.to_owned()],
         )
     };
-    Directory {
-        entries: vec![
-            customer(
-                1,
-                "Harbor Lane Realty",
-                Some("harborlane.com"),
-                &["jordan.ellis@harborlane.com"],
-            ),
-            customer(
-                2,
-                "Kestrel Outdoor Co.",
-                Some("kestreloutdoor.com"),
-                &["aaron@kestreloutdoor.com"],
-            ),
-            customer(
-                3,
-                "Meridian Dental Group",
-                Some("meridiandental.com"),
-                &["colleen.hayes@meridiandental.com"],
-            ),
-            customer(
-                4,
-                "Tessellate Analytics",
-                Some("tessellate.ai"),
-                &["wei@tessellate.ai"],
-            ),
-            Entry::new(
-                Kind::Customer,
-                Uuid::from_u128(5),
-                "Copper & Sage Bakery",
-                None,
-                &["rosa.delgado.bakes@gmail.com".to_owned()],
-            ),
-            customer(
-                6,
-                "Alder & Finch Architects",
-                Some("alderfinch.com.au"),
-                &["grace@alderfinch.com.au"],
-            ),
-            staff(10, "Maya Chen", "maya@brightpath.io"),
-            staff(11, "Priya Raman", "priya@brightpath.io"),
-            staff(12, "Diego Alvarez", "diego@brightpath.io"),
-            staff(13, "Tom Becker", "tom@brightpath.io"),
-        ],
-    }
+    Directory::new(vec![
+        customer(
+            1,
+            "Harbor Lane Realty",
+            Some("harborlane.com"),
+            &["jordan.ellis@harborlane.com"],
+        ),
+        customer(
+            2,
+            "Kestrel Outdoor Co.",
+            Some("kestreloutdoor.com"),
+            &["aaron@kestreloutdoor.com"],
+        ),
+        customer(
+            3,
+            "Meridian Dental Group",
+            Some("meridiandental.com"),
+            &["colleen.hayes@meridiandental.com"],
+        ),
+        customer(
+            4,
+            "Tessellate Analytics",
+            Some("tessellate.ai"),
+            &["wei@tessellate.ai"],
+        ),
+        Entry::new(
+            Kind::Customer,
+            Uuid::from_u128(5),
+            "Copper & Sage Bakery",
+            None,
+            &["rosa.delgado.bakes@gmail.com".to_owned()],
+        ),
+        customer(
+            6,
+            "Alder & Finch Architects",
+            Some("alderfinch.com.au"),
+            &["grace@alderfinch.com.au"],
+        ),
+        staff(10, "Maya Chen", "maya@brightpath.io"),
+        staff(11, "Priya Raman", "priya@brightpath.io"),
+        staff(12, "Diego Alvarez", "diego@brightpath.io"),
+        staff(13, "Tom Becker", "tom@brightpath.io"),
+    ])
 }
 
 fn split(question: &str) -> &'static str {

@@ -14,7 +14,7 @@ use super::insight::{TenantArg, tenant_of};
 pub struct AskArgs {
     #[command(flatten)]
     pub tenant: TenantArg,
-    /// Print one JSON object: `{"intent", "text", "items", "period": {"from", "to"}}`.
+    /// Print one JSON object: `{"intent", "text", "items", "total", "period": {"from", "to"}}`.
     #[arg(long)]
     pub json: bool,
     /// The question, in free text ("who's annoyed with us this week?").

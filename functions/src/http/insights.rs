@@ -21,41 +21,45 @@ use uuid::Uuid;
 
 use super::{ApiError, AppState, Tenant, error};
 
-/// A failed request, as JSON.
-pub struct Failure(Response);
+/// A failed request: its status, stable code and message, answered as JSON.
+pub struct Failure {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        self.0
+        error(self.status, self.code, &self.message)
     }
 }
 
 impl From<InsightsError> for Failure {
     fn from(failure: InsightsError) -> Failure {
-        Failure(match failure {
-            InsightsError::NotFound(what) => error(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                &format!("no such {what}"),
-            ),
+        match failure {
+            InsightsError::NotFound(what) => Failure {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+                message: format!("no such {what}"),
+            },
             InsightsError::Database(cause) => {
                 tracing::error!(error = ?anyhow::Error::from(cause), "insight query failed");
-                error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "something went wrong on our side",
-                )
+                Failure {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: "something went wrong on our side".to_owned(),
+                }
             }
-        })
+        }
     }
 }
 
 fn bad_request(message: impl std::fmt::Display) -> Failure {
-    Failure(error(
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        &message.to_string(),
-    ))
+    Failure {
+        status: StatusCode::BAD_REQUEST,
+        code: "bad_request",
+        message: message.to_string(),
+    }
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, Failure> {

@@ -15,11 +15,12 @@ pub fn pool(config: &trellin::config::Config) -> Result<sqlx::PgPool, ingest::In
         .database_url
         .as_deref()
         .ok_or(ingest::InvocationError::NoDatabase)?;
-    PgPoolOptions::new()
+    Ok(PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect_lazy(url)
-        .map_err(ingest::InvocationError::BadDatabaseUrl)
+        .connect_lazy_with(
+            trellin::db::options(url).map_err(ingest::InvocationError::BadDatabaseUrl)?,
+        ))
 }
 
 /// Logs for CloudWatch: plain lines without colours, level from `RUST_LOG`.

@@ -34,6 +34,24 @@ pub struct LlmSettings {
 }
 
 impl LlmSettings {
+    /// A POST of `request` to the API's chat-completions endpoint, with the key if there is
+    /// one.
+    pub fn chat(
+        &self,
+        client: &reqwest::Client,
+        request: &serde_json::Value,
+    ) -> reqwest::RequestBuilder {
+        let url = format!("{}/chat/completions", self.base_url.trim_end_matches('/'));
+        let builder = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(request.to_string());
+        match &self.api_key {
+            Some(key) => builder.bearer_auth(key),
+            None => builder,
+        }
+    }
+
     pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> LlmSettings {
         LlmSettings {
             base_url: base_url.into(),
@@ -217,19 +235,12 @@ impl Llm {
                 "json_schema": {"name": "email_analysis", "strict": true, "schema": schema()},
             },
         });
-        let url = format!(
-            "{}/chat/completions",
-            self.settings.base_url.trim_end_matches('/')
-        );
-        let mut builder = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .body(request.to_string());
-        if let Some(key) = &self.settings.api_key {
-            builder = builder.bearer_auth(key);
-        }
-        let response = builder.send().await.map_err(|e| self.transport(e))?;
+        let response = self
+            .settings
+            .chat(&self.client, &request)
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| self.transport(e))?;
         if !status.is_success() {

@@ -374,7 +374,7 @@ pub fn extract(
                     let head = head_of(sentence, &lower, found.start);
                     out.promises.push(Promise {
                         kind: Kind::Commitment,
-                        text: tidy(sentence),
+                        text: title(head).unwrap_or_else(|| tidy(sentence)),
                         due: found.date,
                         keywords: keywords(head),
                     });
@@ -465,6 +465,123 @@ fn head_of<'a>(sentence: &'a str, lower: &str, date_start: usize) -> &'a str {
     sentence.get(..cut).unwrap_or(sentence)
 }
 
+/// A promise as a task title, the thing promised without who promises it or how it travels:
+/// "I'll put together a draft of the location page (address, hours…)" → "Draft of the
+/// location page", "You'll have a staging link" → "Staging link". `None` when nothing is left.
+fn title(head: &str) -> Option<String> {
+    // Asides in brackets are detail, not the thing.
+    let mut text = String::with_capacity(head.len());
+    let mut depth = 0usize;
+    for c in head.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('\u{2019}', "'");
+    let starts = |t: &str, p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    // Who promises, and the modal: "I'll", "We will", "You'll", "We're going to".
+    let mut rest = text.as_str();
+    for modal in [
+        "'ll ",
+        " will ",
+        " shall ",
+        " going to ",
+        " aim to ",
+        " plan to ",
+    ] {
+        let lower = rest.to_ascii_lowercase();
+        if let Some(at) = lower
+            .find(modal)
+            .filter(|at| lower[..*at].split_whitespace().count() <= 2)
+        {
+            rest = &rest[at + modal.len()..];
+            break;
+        }
+    }
+    // How it travels: "have … over", "send", "put together", "get you", "the", "a".
+    const LEADS: &[&str] = &[
+        "also ",
+        "then ",
+        "have ",
+        "get ",
+        "send ",
+        "put together ",
+        "finish ",
+        "deliver ",
+        "share ",
+        "prepare ",
+        "update ",
+        "fix ",
+        "set up ",
+        "build ",
+        "write ",
+        "post ",
+        "push ",
+        "upload ",
+        "make ",
+        "do ",
+        "give ",
+        "see ",
+        "receive ",
+        "email ",
+        "drop ",
+        "you ",
+        "us ",
+        "over ",
+        "across ",
+        "back ",
+        "the ",
+        "a ",
+        "an ",
+        "your ",
+        "our ",
+        "some ",
+    ];
+    while let Some(lead) = LEADS.iter().find(|lead| starts(rest, lead)) {
+        rest = &rest[lead.len()..];
+    }
+    let mut rest = rest.trim_end_matches([',', '.', ';', ':', ' ']);
+    const TAILS: &[&str] = &[
+        " for you to review",
+        " for you",
+        " to you",
+        " over to you",
+        " over",
+        " across",
+        " ready",
+        " done",
+        " back",
+        " sent",
+    ];
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        match TAILS.iter().find(|tail| lower.ends_with(*tail)) {
+            Some(tail) => rest = &rest[..rest.len() - tail.len()],
+            None => break,
+        }
+    }
+    let rest = rest.trim();
+    if rest.chars().count() < 3 {
+        return None;
+    }
+    let mut chars = rest.chars();
+    let first = chars.next()?;
+    let titled: String = first.to_uppercase().chain(chars).collect();
+    if titled.chars().count() > 80 {
+        let cut: String = titled.chars().take(80).collect();
+        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+        return Some(format!("{cut}…"));
+    }
+    Some(titled)
+}
+
 fn tidy(sentence: &str) -> String {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let text = words.join(" ");
@@ -518,6 +635,26 @@ pub fn overlap(a: &[String], b: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_promise_becomes_a_short_title_of_what_was_promised() {
+        for (head, want) in [
+            (
+                "I'll put together a draft of the location page (address, hours placeholder, map)",
+                "Draft of the location page",
+            ),
+            ("You'll have a staging link", "Staging link"),
+            ("We'll send the German texts over", "German texts"),
+            ("I will get the revised invoice to you", "Revised invoice"),
+            (
+                "Ich schicke Ihnen die Entwürfe",
+                "Ich schicke Ihnen die Entwürfe",
+            ),
+        ] {
+            assert_eq!(title(head).as_deref(), Some(want), "{head}");
+        }
+        assert_eq!(title("I'll send it"), None);
+    }
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test date")

@@ -331,6 +331,11 @@ async fn ingest_in(
         Some(found) => found,
         None => create_customer(tx, context, &tenant, &attribution.counterpart).await?,
     };
+    let customer = if attribution.direction == Direction::Inbound {
+        name_from_signature(tx, context, customer, &attribution.counterpart, &o.body).await?
+    } else {
+        customer
+    };
     let employee = employee_for(tx, context, &tenant, &attribution.employee).await?;
     let summary = Summary {
         direction: attribution.direction,
@@ -585,6 +590,41 @@ fn name_from_domain(domain: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// A customer is named after its domain until one of its people signs an email with the
+/// organisation's name ("Harbor Lane Realty" rather than "Harborlane"); a name changed by hand
+/// is kept.
+async fn name_from_signature(
+    tx: &mut Transaction<'_, Postgres>,
+    context: &mut Context,
+    customer: (Uuid, String),
+    writer: &Mailbox,
+    body: &str,
+) -> Result<(Uuid, String), sqlx::Error> {
+    let address = writer.address.clone().unwrap_or_default();
+    let Some(domain) = domain_of(&address).filter(|d| !is_free_mail(d)) else {
+        return Ok(customer);
+    };
+    let default = name_from_domain(domain);
+    if customer.1 != default {
+        return Ok(customer);
+    }
+    let Some(name) = crate::mail::signature::organisation(body, domain) else {
+        return Ok(customer);
+    };
+    sqlx::query!(
+        "UPDATE customers SET name = $2 WHERE id = $1 AND name = $3",
+        customer.0,
+        name,
+        default
+    )
+    .execute(&mut **tx)
+    .await?;
+    for found in context.customers.values_mut().filter(|c| c.0 == customer.0) {
+        found.1 = name.clone();
+    }
+    Ok((customer.0, name))
 }
 
 /// Creates the customer of an address: named after its domain, or for a free-mail address

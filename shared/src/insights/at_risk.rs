@@ -47,10 +47,7 @@ pub async fn load(
     scope: &Scope,
     filter: &Filter,
 ) -> Result<Vec<AtRisk>, InsightsError> {
-    let (from, to) = match &filter.period {
-        Some(p) => scope.bounds(p),
-        None => (None, scope.now.naive_utc()),
-    };
+    let (from, to) = filter.bounds(scope);
     let rows = sqlx::query!(
         r#"SELECT c.id, c.name, c.known_emails->>0 AS email,
                   COALESCE(c.overall_sentiment, 'neutral') AS "sentiment!", c.sentiment_trend,

@@ -26,13 +26,19 @@ impl BusinessHours {
 
     /// Minutes of working time from `from` to `to` (zero when `to` is not later).
     pub fn minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
-        if to <= from || self.end <= self.start {
-            return 0.0;
+        self.calendar(from, to).minutes_between(from, to)
+    }
+
+    /// The working windows of the days from `from` to `to`, for many questions about times
+    /// within that span. A span longer than ten years is cut there.
+    pub fn calendar(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Calendar {
+        let mut calendar = Calendar::default();
+        if to < from || self.end <= self.start {
+            return calendar;
         }
         let first = from.with_timezone(&self.zone).date_naive();
         let last = to.with_timezone(&self.zone).date_naive();
-        let mut seconds = 0i64;
-        // A reply years later still ends: count at most ten years of days.
+        let mut worked = 0i64;
         for day in first.iter_days().take_while(|d| *d <= last).take(3660) {
             if !self.days.contains(&day.weekday().number_from_monday()) {
                 continue;
@@ -41,18 +47,39 @@ impl BusinessHours {
                 self.zone
                     .from_local_datetime(&day.and_time(time))
                     .earliest()
-                    .map(|t| t.with_timezone(&Utc))
+                    .map(|t| t.timestamp())
             };
-            let (Some(open), Some(close)) = (local(self.start), local(self.end)) else {
-                continue;
-            };
-            let begin = open.max(from);
-            let finish = close.min(to);
-            if finish > begin {
-                seconds += (finish - begin).num_seconds();
+            if let (Some(open), Some(close)) = (local(self.start), local(self.end))
+                && close > open
+            {
+                calendar.windows.push((open, close, worked));
+                worked += close - open;
             }
         }
-        seconds as f64 / 60.0
+        calendar
+    }
+}
+
+/// Working windows in order, each with the working seconds before it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Calendar {
+    windows: Vec<(i64, i64, i64)>,
+}
+
+impl Calendar {
+    /// Working seconds from the calendar's start to `at`.
+    fn worked_until(&self, at: i64) -> i64 {
+        let after = self.windows.partition_point(|(open, _, _)| *open <= at);
+        match after.checked_sub(1).and_then(|i| self.windows.get(i)) {
+            Some((open, close, before)) => before + (at.min(*close) - open),
+            None => 0,
+        }
+    }
+
+    /// Minutes of working time from `from` to `to` within the calendar's span.
+    pub fn minutes_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+        let seconds = self.worked_until(to.timestamp()) - self.worked_until(from.timestamp());
+        seconds.max(0) as f64 / 60.0
     }
 }
 
@@ -85,6 +112,34 @@ mod tests {
             hours.minutes_between(at("2026-12-08T10:00:00Z"), at("2026-12-08T10:45:00Z")),
             45.0
         );
+    }
+
+    #[test]
+    fn one_calendar_answers_for_every_span_within_it() {
+        let hours = BusinessHours::standard(Tz::America__Los_Angeles);
+        let calendar = hours.calendar(at("2026-11-02T00:00:00Z"), at("2026-11-30T00:00:00Z"));
+        for (from, to) in [
+            ("2026-11-06T23:00:00Z", "2026-11-09T18:00:00Z"),
+            ("2026-11-10T17:00:00Z", "2026-11-10T17:30:00Z"),
+            ("2026-11-13T02:00:00Z", "2026-11-20T20:00:00Z"),
+            ("2026-11-20T20:00:00Z", "2026-11-13T02:00:00Z"),
+        ] {
+            let (from, to) = (at(from), at(to));
+            let mut slow = 0.0;
+            let mut minute = from;
+            while minute < to {
+                let local = minute.with_timezone(&hours.zone);
+                let time = local.time();
+                if hours.days.contains(&local.weekday().number_from_monday())
+                    && time >= hours.start
+                    && time < hours.end
+                {
+                    slow += 1.0;
+                }
+                minute += chrono::Duration::minutes(1);
+            }
+            assert_eq!(calendar.minutes_between(from, to), slow, "{from} → {to}");
+        }
     }
 
     #[test]

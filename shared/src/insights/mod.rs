@@ -69,12 +69,17 @@ impl Party {
 pub struct Answer {
     pub intent: Intent,
     pub text: String,
-    /// One object per customer, email, task, staff member or theme; each names its customer
-    /// and staff member by name and address.
+    /// One object per customer, email, task, staff member or theme, in the answer's order
+    /// (the first [`MAX_ITEMS`]); each names its customer and staff member by name and address.
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<serde_json::Value>,
+    /// How many items the answer found in all (more than `items` holds when it was cut).
+    pub total: usize,
     pub period: Period,
 }
+
+/// The most items an answer carries; the text and `total` say how many more there are.
+pub const MAX_ITEMS: usize = 200;
 
 #[derive(Debug, Error)]
 pub enum InsightsError {
@@ -168,6 +173,14 @@ impl Filter {
         }
     }
 
+    /// The stored-timestamp bounds of the filter's period, or everything up to now.
+    pub fn bounds(&self, scope: &Scope) -> (Option<NaiveDateTime>, NaiveDateTime) {
+        match &self.period {
+            Some(p) => scope.bounds(p),
+            None => (None, scope.now.naive_utc()),
+        }
+    }
+
     /// The period, or the last `days` days when none was named.
     pub fn period_or_last(&self, now: DateTime<Utc>, days: i64) -> Period {
         self.period.unwrap_or_else(|| Period::last_days(now, days))
@@ -219,7 +232,7 @@ pub async fn directory(pool: &PgPool, tenant: Uuid) -> Result<names::Directory, 
             &[e.email],
         ));
     }
-    Ok(names::Directory { entries })
+    Ok(names::Directory::new(entries))
 }
 
 /// Answers a free-text question.
@@ -331,8 +344,10 @@ fn build<T: Serialize>(intent: Intent, text: String, items: &[T], period: Period
         text,
         items: items
             .iter()
+            .take(MAX_ITEMS)
             .filter_map(|i| serde_json::to_value(i).ok())
             .collect(),
+        total: items.len(),
         period,
     }
 }
@@ -378,12 +393,44 @@ pub async fn dashboard(
         period,
         overdue_only,
     };
-    Ok(Dashboard {
-        unhappy_customers: answer(pool, scope, &ask(Intent::UnhappyCustomers, false)).await?,
-        waiting_on_us: answer(pool, scope, &ask(Intent::WaitingOnUs, false)).await?,
-        needs_reply: answer(pool, scope, &ask(Intent::NeedsReply, false)).await?,
-        responsiveness: answer(pool, scope, &ask(Intent::Responsiveness, false)).await?,
-        tasks: answer(pool, scope, &ask(Intent::Tasks, false)).await?,
-        top_issues: answer(pool, scope, &ask(Intent::TopIssues, false)).await?,
-    })
+    // Six independent answers, asked at once on the pool's connections.
+    let questions = [
+        ask(Intent::UnhappyCustomers, false),
+        ask(Intent::WaitingOnUs, false),
+        ask(Intent::NeedsReply, false),
+        ask(Intent::Responsiveness, false),
+        ask(Intent::Tasks, false),
+        ask(Intent::TopIssues, false),
+    ];
+    let (unhappy_customers, waiting_on_us, needs_reply, responsiveness, tasks, top_issues) = tokio::try_join!(
+        answer(pool, scope, &questions[0]),
+        answer(pool, scope, &questions[1]),
+        answer(pool, scope, &questions[2]),
+        answer(pool, scope, &questions[3]),
+        answer(pool, scope, &questions[4]),
+        answer(pool, scope, &questions[5]),
+    )?;
+    let mut dashboard = Dashboard {
+        unhappy_customers,
+        waiting_on_us,
+        needs_reply,
+        responsiveness,
+        tasks,
+        top_issues,
+    };
+    for answer in [
+        &mut dashboard.unhappy_customers,
+        &mut dashboard.waiting_on_us,
+        &mut dashboard.needs_reply,
+        &mut dashboard.responsiveness,
+        &mut dashboard.tasks,
+        &mut dashboard.top_issues,
+    ] {
+        answer.items.truncate(DASHBOARD_ITEMS);
+    }
+    Ok(dashboard)
 }
+
+/// The most items each of the dashboard's answers carries (its `total` says how many there
+/// are; the answer alone, through `ask`, carries up to [`MAX_ITEMS`]).
+pub const DASHBOARD_ITEMS: usize = 50;

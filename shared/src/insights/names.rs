@@ -77,10 +77,10 @@ impl Entry {
         }
         for email in emails {
             let email = fold(email);
-            if let Some((local, _)) = email.split_once('@') {
-                if kind == Kind::Employee {
-                    keys.push(local.to_owned());
-                }
+            if let Some((local, _)) = email.split_once('@')
+                && kind == Kind::Employee
+            {
+                keys.push(local.to_owned());
             }
             keys.push(email);
         }
@@ -98,10 +98,10 @@ impl Entry {
             .flat_map(|text| words(&text))
             .filter(|w| w.chars().count() >= 3 && !GENERIC.contains(&w.as_str()))
             .collect();
-        if kind == Kind::Employee {
-            if let Some(first) = parts.first() {
-                keys.push(first.clone());
-            }
+        if kind == Kind::Employee
+            && let Some(first) = parts.first()
+        {
+            keys.push(first.clone());
         }
         keys.retain(|k| !k.is_empty());
         keys.sort();
@@ -116,10 +116,57 @@ impl Entry {
     }
 }
 
-/// A tenant's customers and staff.
+/// A tenant's customers and staff, with their spellings grouped by first letter.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     pub entries: Vec<Entry>,
+    spellings: std::collections::HashMap<char, Vec<Spelling>>,
+}
+
+/// One way of naming an entry.
+#[derive(Debug, Clone)]
+struct Spelling {
+    text: String,
+    length: usize,
+    entry: usize,
+    /// One word of a longer name, which names the entry only as nobody else has it.
+    part: bool,
+}
+
+impl Directory {
+    /// A directory of these entries.
+    pub fn new(entries: Vec<Entry>) -> Directory {
+        let mut owners: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for entry in &entries {
+            let mut mine: Vec<&str> = entry.parts.iter().map(String::as_str).collect();
+            mine.sort_unstable();
+            mine.dedup();
+            for part in mine {
+                *owners.entry(part).or_default() += 1;
+            }
+        }
+        let mut spellings: std::collections::HashMap<char, Vec<Spelling>> =
+            std::collections::HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let keys = entry.keys.iter().map(|k| (k, false));
+            let parts = entry
+                .parts
+                .iter()
+                .filter(|p| owners.get(p.as_str()) == Some(&1))
+                .map(|p| (p, true));
+            for (text, part) in keys.chain(parts) {
+                if let Some(first) = text.chars().next() {
+                    spellings.entry(first).or_default().push(Spelling {
+                        text: text.clone(),
+                        length: text.chars().count(),
+                        entry: index,
+                        part,
+                    });
+                }
+            }
+        }
+        Directory { entries, spellings }
+    }
 }
 
 /// A name found in a question.
@@ -162,14 +209,10 @@ fn likeness(a: &str, b: &str) -> f64 {
 
 impl Directory {
     /// The best-matching entry for the question's words, skipping `ignored` ones (the words
-    /// of the question itself: intents, periods, function words).
+    /// of the question itself: intents, periods, function words). A slip is forgiven after
+    /// the first letter only, which keeps the search to the spellings that start alike.
     pub fn find(&self, words: &[String], ignored: &[bool]) -> Option<Found> {
         let mut best: Option<Found> = None;
-        let mut consider = |found: Found| {
-            if best.as_ref().is_none_or(|b| found.score > b.score) {
-                best = Some(found);
-            }
-        };
         for start in 0..words.len() {
             for len in 1..=3 {
                 let end = start + len;
@@ -178,73 +221,54 @@ impl Directory {
                 {
                     continue;
                 }
-                // "Toms", "Kestrels": a possessive without its apostrophe.
-                let last = &words[end - 1];
-                let bare = last.strip_suffix('s').filter(|b| b.chars().count() >= 3);
-                let mut spelled = words[start..end].to_vec();
-                if let Some(bare) = bare {
-                    spelled[end - 1 - start] = bare.to_owned();
-                }
-                let phrase = words[start..end].join(" ");
                 let joined = words[start..end].concat();
-                let phrase_bare = spelled.join(" ");
                 if joined.chars().count() < 3 {
                     continue;
                 }
-                for entry in &self.entries {
-                    // A whole spelling: the name, the name run together, a domain, an address.
-                    let whole = entry
-                        .keys
-                        .iter()
-                        .map(|k| {
-                            likeness(&phrase, k)
-                                .max(likeness(&joined, k))
-                                .max(likeness(&phrase_bare, k) - 0.05)
-                        })
-                        .fold(0.0, f64::max);
-                    // One distinctive word of the name ("Harbor", "Kestrel"), if no one else
-                    // has it.
-                    let part = if len == 1 {
-                        entry
-                            .parts
-                            .iter()
-                            .filter(|p| self.owners(p) == 1)
-                            // A slip is forgiven in a longer word only ("aider" is no "Alder").
-                            .map(|p| {
-                                let like =
-                                    likeness(&phrase, p).max(likeness(&phrase_bare, p) - 0.05);
-                                if like < 1.0 && p.chars().count() < 6 {
-                                    0.0
-                                } else {
-                                    like * 0.9
-                                }
-                            })
-                            .fold(0.0, f64::max)
-                    } else {
-                        0.0
+                let phrase = words[start..end].join(" ");
+                // "Toms", "Kestrels": a possessive without its apostrophe.
+                let bare = phrase
+                    .strip_suffix('s')
+                    .filter(|b| b.chars().count() >= 3)
+                    .map(str::to_owned);
+                let mut candidates = vec![(phrase.as_str(), 0.0), (joined.as_str(), 0.0)];
+                if let Some(bare) = &bare {
+                    candidates.push((bare.as_str(), 0.05));
+                }
+                for (text, penalty) in candidates {
+                    let Some(first) = text.chars().next() else {
+                        continue;
                     };
-                    let score = whole.max(part) + 0.01 * len as f64;
-                    if score >= 0.8 {
-                        consider(Found {
-                            kind: entry.kind,
-                            id: entry.id,
-                            name: entry.name.clone(),
-                            score,
-                            words: (start..end).collect(),
-                        });
+                    let size = text.chars().count();
+                    for spelling in self.spellings.get(&first).into_iter().flatten() {
+                        if spelling.length.abs_diff(size) > 2 || (spelling.part && len > 1) {
+                            continue;
+                        }
+                        let like = likeness(text, &spelling.text) - penalty;
+                        let like = if !spelling.part {
+                            like
+                        } else if like < 0.95 && spelling.length < 6 {
+                            // A slip is forgiven in a longer word only ("aider" is no "Alder").
+                            0.0
+                        } else {
+                            like * 0.9
+                        };
+                        let score = like + 0.01 * len as f64;
+                        if score >= 0.8 && best.as_ref().is_none_or(|b| score > b.score) {
+                            let entry = &self.entries[spelling.entry];
+                            best = Some(Found {
+                                kind: entry.kind,
+                                id: entry.id,
+                                name: entry.name.clone(),
+                                score,
+                                words: (start..end).collect(),
+                            });
+                        }
                     }
                 }
             }
         }
         best
-    }
-
-    /// How many entries have this word in their name.
-    fn owners(&self, part: &str) -> usize {
-        self.entries
-            .iter()
-            .filter(|e| e.parts.iter().any(|p| p == part))
-            .count()
     }
 }
 
@@ -256,27 +280,25 @@ mod tests {
         let customer = |n: u128, name: &str, domain: &str| {
             Entry::new(Kind::Customer, Uuid::from_u128(n), name, Some(domain), &[])
         };
-        Directory {
-            entries: vec![
-                customer(1, "Harbor Lane Realty", "harborlane.com"),
-                customer(2, "Kestrel Outdoor Co.", "kestreloutdoor.com"),
-                customer(3, "Meridian Dental Group", "meridiandental.com"),
-                Entry::new(
-                    Kind::Customer,
-                    Uuid::from_u128(4),
-                    "Café Zoë",
-                    None,
-                    &["zoe@gmail.com".to_owned()],
-                ),
-                Entry::new(
-                    Kind::Employee,
-                    Uuid::from_u128(10),
-                    "Tom Becker",
-                    None,
-                    &["tom@brightpath.io".to_owned()],
-                ),
-            ],
-        }
+        Directory::new(vec![
+            customer(1, "Harbor Lane Realty", "harborlane.com"),
+            customer(2, "Kestrel Outdoor Co.", "kestreloutdoor.com"),
+            customer(3, "Meridian Dental Group", "meridiandental.com"),
+            Entry::new(
+                Kind::Customer,
+                Uuid::from_u128(4),
+                "Café Zoë",
+                None,
+                &["zoe@gmail.com".to_owned()],
+            ),
+            Entry::new(
+                Kind::Employee,
+                Uuid::from_u128(10),
+                "Tom Becker",
+                None,
+                &["tom@brightpath.io".to_owned()],
+            ),
+        ])
     }
 
     fn find(question: &str) -> Option<(u128, String)> {

@@ -407,12 +407,11 @@ fn date_at(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, V
         }
     }
     // Nov 19
-    if let Some(month) = month_of(word) {
-        if let Some(day) =
+    if let Some(month) = month_of(word)
+        && let Some(day) =
             day_number(next).filter(|_| next.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        {
-            return past(month, day).map(|d| (d, vec![i, i + 1]));
-        }
+    {
+        return past(month, day).map(|d| (d, vec![i, i + 1]));
     }
     // 19.11 or 11/19 (a slash date is month first, as in the US; a dotted one day first)
     for (separator, day_first) in [('.', true), ('/', false)] {

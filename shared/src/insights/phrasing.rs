@@ -63,19 +63,12 @@ impl Phraser {
                 {"role": "user", "content": document.to_string()},
             ],
         });
-        let url = format!(
-            "{}/chat/completions",
-            self.settings.base_url.trim_end_matches('/')
-        );
-        let mut builder = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .body(request.to_string());
-        if let Some(key) = &self.settings.api_key {
-            builder = builder.bearer_auth(key);
-        }
-        let response = builder.send().await.ok()?;
+        let response = self
+            .settings
+            .chat(&self.client, &request)
+            .send()
+            .await
+            .ok()?;
         if !response.status().is_success() {
             tracing::warn!(status = %response.status(), "phrasing model refused");
             return None;
@@ -266,6 +259,7 @@ mod tests {
                     .to_owned(),
             items: vec![serde_json::json!({"description": "Oak Park location page",
                 "customer": {"name": "Meridian Dental Group"}, "days_overdue": 2})],
+            total: 1,
             period: Period::until("2026-11-20T20:00:00Z".parse().expect("time")),
         }
     }

@@ -889,24 +889,22 @@ mod tests {
     use uuid::Uuid;
 
     fn directory() -> Directory {
-        Directory {
-            entries: vec![
-                Entry::new(
-                    Kind::Customer,
-                    Uuid::from_u128(1),
-                    "Acme Logistics",
-                    Some("acme.com"),
-                    &[],
-                ),
-                Entry::new(
-                    Kind::Employee,
-                    Uuid::from_u128(2),
-                    "Tom Becker",
-                    None,
-                    &["tom@agency.io".to_owned()],
-                ),
-            ],
-        }
+        Directory::new(vec![
+            Entry::new(
+                Kind::Customer,
+                Uuid::from_u128(1),
+                "Acme Logistics",
+                Some("acme.com"),
+                &[],
+            ),
+            Entry::new(
+                Kind::Employee,
+                Uuid::from_u128(2),
+                "Tom Becker",
+                None,
+                &["tom@agency.io".to_owned()],
+            ),
+        ])
     }
 
     fn intent(text: &str) -> Intent {

@@ -36,10 +36,7 @@ pub async fn load(
     scope: &Scope,
     filter: &Filter,
 ) -> Result<Vec<ReplyDue>, InsightsError> {
-    let (from, to) = match &filter.period {
-        Some(p) => scope.bounds(p),
-        None => (None, scope.now.naive_utc()),
-    };
+    let (from, to) = filter.bounds(scope);
     let rows = sqlx::query!(
         r#"SELECT l.id, l.subject, l.timestamp, l.from_email, l.sentiment, l.flagged,
                   c.id AS customer_id, c.name AS customer_name, c.known_emails->>0 AS customer_email,

@@ -67,26 +67,35 @@ pub async fn load(
     period: &Period,
 ) -> Result<Vec<Responsiveness>, InsightsError> {
     let (from, to) = scope.bounds(period);
+    // Per staff member: how many emails, and when each answered one was sent and answered
+    // (two arrays: one row per person). The two aggregates see the rows in the same order, so
+    // the arrays pair up.
     let emails = sqlx::query!(
-        r#"SELECT l.employee_id AS "employee_id!", l.timestamp, l.first_reply_at
+        r#"SELECT l.employee_id AS "employee_id!", count(*) AS "handled!",
+                  COALESCE(array_agg(l.timestamp) FILTER (WHERE l.first_reply_at <= $6), '{}')
+                    AS "sent!: Vec<chrono::NaiveDateTime>",
+                  COALESCE(array_agg(l.first_reply_at) FILTER (WHERE l.first_reply_at <= $6), '{}')
+                    AS "replied!: Vec<chrono::NaiveDateTime>"
            FROM email_logs l
            WHERE l.user_id = $1 AND l.direction = 'inbound' AND NOT l.is_automatic
              AND l.employee_id IS NOT NULL
              AND ($2::uuid IS NULL OR l.employee_id = $2) AND ($3::uuid IS NULL OR l.customer_id = $3)
-             AND ($4::timestamp IS NULL OR l.timestamp >= $4) AND l.timestamp < $5"#,
+             AND ($4::timestamp IS NULL OR l.timestamp >= $4) AND l.timestamp < $5
+           GROUP BY l.employee_id"#,
         scope.tenant,
         filter.employee,
         filter.customer,
         from,
-        to
+        to,
+        // A reply after "now" has not happened yet, as far as the answer is concerned.
+        scope.now.naive_utc()
     )
     .fetch_all(pool)
     .await?;
     let staff = sqlx::query!(
-        r#"SELECT m.id, m.name, m.email,
-                  count(t.id) FILTER (WHERE t.status <> 'completed') AS "open!",
-                  count(t.id) FILTER (WHERE t.status <> 'completed' AND t.due_date < $3) AS "overdue!"
-           FROM employees m LEFT JOIN tasks t ON t.assigned_to = m.id
+        r#"SELECT m.id, m.name, m.email, count(t.id) AS "open!",
+                  count(t.id) FILTER (WHERE t.due_date < $3) AS "overdue!"
+           FROM employees m LEFT JOIN tasks t ON t.assigned_to = m.id AND t.status <> 'completed'
            WHERE m.user_id = $1 AND ($2::uuid IS NULL OR m.id = $2)
            GROUP BY m.id ORDER BY m.name"#,
         scope.tenant,
@@ -102,19 +111,22 @@ pub async fn load(
         business: Vec<f64>,
         within: i64,
     }
+    // The working time of the whole span at once, so that each reply is two lookups.
+    let first = emails.iter().flat_map(|e| e.sent.iter()).min().copied();
+    let last = emails.iter().flat_map(|e| e.replied.iter()).max().copied();
+    let calendar = match (first, last) {
+        (Some(first), Some(last)) => scope.hours.calendar(first.and_utc(), last.and_utc()),
+        _ => scope.hours.calendar(scope.now, scope.now),
+    };
     let mut samples: HashMap<Uuid, Sample> = HashMap::new();
-    for email in emails {
-        let sample = samples.entry(email.employee_id).or_default();
-        sample.handled += 1;
-        // A reply after "now" has not happened yet, as far as the answer is concerned.
-        if let Some(reply) = email.first_reply_at.filter(|r| *r <= scope.now.naive_utc()) {
-            let sent = email.timestamp.and_utc();
-            let reply = reply.and_utc();
+    for row in emails {
+        let sample = samples.entry(row.employee_id).or_default();
+        sample.handled += row.handled;
+        for (sent, reply) in row.sent.iter().zip(&row.replied) {
+            let (sent, reply) = (sent.and_utc(), reply.and_utc());
             let wall = (reply - sent).num_seconds() as f64 / 60.0;
             sample.wall.push(wall);
-            sample
-                .business
-                .push(scope.hours.minutes_between(sent, reply));
+            sample.business.push(calendar.minutes_between(sent, reply));
             if wall <= f64::from(scope.responsive_minutes) {
                 sample.within += 1;
             }

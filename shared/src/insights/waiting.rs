@@ -30,10 +30,7 @@ pub async fn load(
     scope: &Scope,
     filter: &Filter,
 ) -> Result<Vec<WaitingItem>, InsightsError> {
-    let (from, to) = match &filter.period {
-        Some(p) => scope.bounds(p),
-        None => (None, scope.now.naive_utc()),
-    };
+    let (from, to) = filter.bounds(scope);
     let rows = sqlx::query!(
         r#"SELECT w.description, w.since, w.email_id, c.id AS customer_id, c.name AS customer_name,
                   c.known_emails->>0 AS customer_email,

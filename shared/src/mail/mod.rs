@@ -7,6 +7,7 @@ pub mod html;
 pub mod message;
 pub mod quotes;
 pub mod reading;
+pub mod signature;
 pub mod subject;
 
 pub use address::Mailbox;

@@ -20,17 +20,22 @@ fn as_of() -> DateTime<Utc> {
     "2026-11-20T20:00:00Z".parse().expect("time")
 }
 
+/// The API as `trellin serve` and the Lambda function serve it, as of the mailbox's last day.
+fn app(pool: &PgPool) -> axum::Router {
+    router(AppState {
+        pool: pool.clone(),
+        settings: Settings::default(),
+        now: Some(as_of()),
+        phraser: None,
+    })
+}
+
 async fn get(pool: &PgPool, uri: &str, key: Option<&str>) -> (StatusCode, Value) {
     let mut request = Request::get(uri);
     if let Some(key) = key {
         request = request.header("authorization", format!("Bearer {key}"));
     }
-    let app = router(AppState {
-        pool: pool.clone(),
-        settings: Settings::default(),
-        now: Some(as_of()),
-        phraser: None,
-    });
+    let app = app(pool);
     let response = app
         .oneshot(request.body(Body::empty()).expect("request"))
         .await
@@ -301,12 +306,7 @@ async fn one_tenants_inbound_secret_cannot_post_into_another(pool: PgPool) {
         .expect("count");
     let raw = messages().into_iter().nth(20).expect("a message").1.raw;
     let to = b.inbound_address(trellin::config::DEFAULT_INBOUND_DOMAIN);
-    let app = router(AppState {
-        pool: pool.clone(),
-        settings: Settings::default(),
-        now: Some(as_of()),
-        phraser: None,
-    });
+    let app = app(&pool);
     let response = app
         .oneshot(
             Request::post(format!("/api/v1/inbound?to={}", to.replace('+', "%2B")))

@@ -343,6 +343,11 @@ async fn a_customer_or_colleague_named_loosely_gets_their_own_report(pool: PgPoo
         assert_eq!(answer["intent"], "customer", "{question}");
         let report = &answer["items"][0];
         assert_eq!(customer(report), "Harbor Lane Realty", "{question}");
+        // Named as its people sign, not as its domain spells ("Harborlane").
+        assert_eq!(
+            report["customer"]["name"], "Harbor Lane Realty",
+            "{question}"
+        );
         let score = report["satisfaction"].as_i64().expect("score");
         assert!(
             (0..50).contains(&score),

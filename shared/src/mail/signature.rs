@@ -27,23 +27,27 @@ pub fn organisation(body: &str, domain: &str) -> Option<String> {
         {
             break;
         }
-        let plain = !line.is_empty()
-            && line.chars().count() <= 60
-            && !line
+        // "Harbor Lane Realty | 617-555-0110": each part of a line separated by a bar or dot.
+        for part in line.split(['|', '·', '•']).map(str::trim) {
+            let plain = !part.is_empty()
+                && part.chars().count() <= 60
+                && !part
+                    .chars()
+                    .any(|c| c.is_ascii_digit() || matches!(c, '@' | '/' | ':' | '<' | '>'))
+                && part.split_whitespace().count() <= 6
+                // not a domain or a link ("Harborlane.com")
+                && !part
+                    .char_indices()
+                    .any(|(i, c)| c == '.' && part[i + 1..].starts_with(char::is_alphabetic))
+                && part.chars().next().is_some_and(char::is_uppercase);
+            let letters: String = part
                 .chars()
-                .any(|c| c.is_ascii_digit() || matches!(c, '@' | '/' | '|' | ':' | '<' | '>'))
-            && line.split_whitespace().count() <= 6
-            && line.chars().next().is_some_and(char::is_uppercase);
-        if !plain {
-            continue;
-        }
-        let letters: String = line
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
-        if letters.starts_with(&label) && letters.len() > label.len() / 2 {
-            found = Some(line.trim_end_matches([',', '.', ';']).to_owned());
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect();
+            if plain && letters.starts_with(&label) {
+                found = Some(part.trim_end_matches([',', '.', ';']).to_owned());
+            }
         }
     }
     found
@@ -55,7 +59,7 @@ mod tests {
 
     #[test]
     fn the_signature_line_that_spells_the_domain_names_the_organisation() {
-        let body = "Hi Priya,\n\nThe links work now.\n\nJordan Ellis\nHarbor Lane Realty\nharborlane.com | (503) 555-0199\n\nOn Tue, Nov 17, 2026 at 9:00 AM Priya wrote:\n> Kestrel Outdoor";
+        let body = "Hi Priya,\n\nThe links work now.\n\nJordan Ellis\nDirector of Marketing\nHarbor Lane Realty | 617-555-0110\n\nOn Tue, Nov 17, 2026 at 9:00 AM Priya wrote:\n> Kestrel Outdoor";
         assert_eq!(
             organisation(body, "harborlane.com").as_deref(),
             Some("Harbor Lane Realty")

@@ -1,5 +1,6 @@
 //! A local stand-in for an OpenAI-compatible chat-completions API: it answers from a script
-//! (status, body, delay per call; the last entry repeats) and records every request it gets.
+//! (status, body, delay per call; the last entry repeats), or by what each request asks, and
+//! records every request it gets.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -57,9 +58,13 @@ pub struct Recorded {
     pub body: serde_json::Value,
 }
 
+/// How the stand-in picks its answer to the request it was sent.
+type Responder = dyn Fn(&serde_json::Value) -> Reply + Send + Sync;
+
 #[derive(Clone)]
 struct Shared {
     script: Arc<Vec<Reply>>,
+    responder: Option<Arc<Responder>>,
     calls: Arc<Mutex<Vec<Recorded>>>,
 }
 
@@ -72,9 +77,21 @@ pub struct StandIn {
 impl StandIn {
     /// Serves the script on a free local port.
     pub async fn start(script: Vec<Reply>) -> StandIn {
+        StandIn::serve(script, None).await
+    }
+
+    /// Serves answers chosen by `respond` from each request's JSON body.
+    pub async fn answering(
+        respond: impl Fn(&serde_json::Value) -> Reply + Send + Sync + 'static,
+    ) -> StandIn {
+        StandIn::serve(Vec::new(), Some(Arc::new(respond))).await
+    }
+
+    async fn serve(script: Vec<Reply>, responder: Option<Arc<Responder>>) -> StandIn {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             script: Arc::new(script),
+            responder,
             calls: calls.clone(),
         };
         let app = Router::new()
@@ -104,6 +121,7 @@ async fn answer(
     headers: HeaderMap,
     body: String,
 ) -> (StatusCode, String) {
+    let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     let index = {
         let mut calls = match shared.calls.lock() {
             Ok(calls) => calls,
@@ -114,16 +132,19 @@ async fn answer(
                 .get("authorization")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-            body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+            body: request.clone(),
         });
         calls.len() - 1
     };
-    let reply = shared
-        .script
-        .get(index)
-        .or(shared.script.last())
-        .cloned()
-        .unwrap_or_else(|| Reply::status(500));
+    let reply = match &shared.responder {
+        Some(respond) => respond(&request),
+        None => shared
+            .script
+            .get(index)
+            .or(shared.script.last())
+            .cloned()
+            .unwrap_or_else(|| Reply::status(500)),
+    };
     tokio::time::sleep(reply.delay).await;
     (
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

@@ -232,3 +232,146 @@ fn an_llm_analyzer_needs_a_model() {
     .unwrap_err();
     assert!(error.to_string().contains("TRELLIN_LLM_MODEL"), "{error}");
 }
+
+/// The sealed test split of the training emails (`training/train.py` splits by a SHA-256 of
+/// the id: the fifth whose hash is 0 mod 5).
+fn sealed_emails() -> Vec<serde_json::Value> {
+    use sha2::{Digest, Sha256};
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../training/emails");
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .expect("training emails")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let mut sealed = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("jsonl");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let email: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            let id = email["id"].as_str().expect("id");
+            let bucket = Sha256::digest(id.as_bytes())
+                .iter()
+                .fold(0u32, |r, b| (r * 256 + u32::from(*b)) % 5);
+            if bucket == 0 {
+                sealed.push(email);
+            }
+        }
+    }
+    sealed
+}
+
+#[tokio::test]
+async fn every_sealed_email_goes_to_the_model_with_the_guideline_and_every_answer_is_validated() {
+    let sealed = sealed_emails();
+    assert!(sealed.len() >= 400, "{} sealed emails", sealed.len());
+    let by_body: std::collections::HashMap<String, serde_json::Value> = sealed
+        .iter()
+        .map(|e| (e["body"].as_str().unwrap_or_default().to_owned(), e.clone()))
+        .collect();
+    let refused = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let seen = refused.clone();
+    // The stand-in answers each email with its labels; every 50th email's first answer breaks
+    // the schema (a score of 3), which the client must refuse and ask again.
+    let stand_in = StandIn::answering(move |request| {
+        let content = request["messages"][1]["content"].as_str().unwrap_or_default();
+        let email: serde_json::Value = serde_json::from_str(content).unwrap_or_default();
+        let Some(label) = by_body.get(email["body"].as_str().unwrap_or_default()) else {
+            return Reply::status(400);
+        };
+        let number: usize = label["id"]
+            .as_str()
+            .and_then(|id| id.rsplit('-').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let first_time = seen
+            .lock()
+            .map(|mut s| s.insert(label["id"].to_string()))
+            .unwrap_or(false);
+        let score = if number.is_multiple_of(50) && first_time { 3.0 } else { 0.0 };
+        Reply::analysis(&serde_json::json!({
+            "sentiment": label["sentiment"], "score": score,
+            "action_needed": label["action_needed"], "waiting_for": label["waiting_for"],
+            "recommended_action": "Reply today.", "flagged": label["flagged"],
+            "flag_reasons": if label["flagged"] == true { serde_json::json!(["flagged by the guideline"]) } else { serde_json::json!([]) },
+            "summary": "The email, in short.", "evidence": [], "issue": label["issue"]
+        }))
+    })
+    .await;
+    let url = stand_in.base_url.clone();
+    let config = Config::from_lookup(|name| match name {
+        "TRELLIN_ANALYZER" => Some("llm".into()),
+        "TRELLIN_LLM_MODEL" => Some("stand-in-model".into()),
+        "TRELLIN_LLM_BASE_URL" => Some(url.clone().into()),
+        "TRELLIN_DATA_DIR" => Some("/tmp/trellin-unused".into()),
+        _ => None,
+    })
+    .expect("configuration");
+    let input: String = sealed
+        .iter()
+        .map(|e| {
+            format!(
+                "{}\n",
+                serde_json::json!({"id": e["id"], "subject": e["subject"], "body": e["body"]})
+            )
+        })
+        .collect();
+    let (result, out) = trellin(&["analyze"], &config, &input).await;
+    result.expect("analyze");
+    let answers: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(answers.len(), sealed.len(), "one answer per email");
+    let mut from_model = 0;
+    for (label, answer) in sealed.iter().zip(&answers) {
+        assert_eq!(label["id"], answer["id"]);
+        let ignored = answer["evidence"].as_array().is_some_and(|e| {
+            e.iter()
+                .any(|x| x.as_str().unwrap_or("").contains("instruction-like"))
+        });
+        if ignored {
+            continue; // an email that instructs the analyzer never reaches the model
+        }
+        from_model += 1;
+        for field in [
+            "sentiment",
+            "action_needed",
+            "flagged",
+            "waiting_for",
+            "issue",
+        ] {
+            assert_eq!(answer[field], label[field], "{}: {field}", label["id"]);
+        }
+    }
+    let calls = stand_in.calls();
+    let malformed = sealed
+        .iter()
+        .filter(|e| {
+            e["id"]
+                .as_str()
+                .and_then(|id| id.rsplit('-').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n.is_multiple_of(50))
+        })
+        .count();
+    assert!(
+        from_model >= sealed.len() * 9 / 10,
+        "{from_model} answered by the model"
+    );
+    assert!(
+        malformed > 0 && calls.len() > from_model,
+        "refused answers were asked again"
+    );
+    for call in &calls {
+        let system = call.body["messages"][0]["content"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            system.contains(trellin::analysis::llm::GUIDELINE),
+            "the prompt carries the guideline"
+        );
+        assert_eq!(call.body["response_format"]["json_schema"]["strict"], true);
+    }
+    assert!(refused.lock().map(|s| s.len()).unwrap_or(0) >= from_model);
+}

@@ -124,6 +124,13 @@ or system misbehaves), delay (a missed deadline or late deliverable, or a chase 
 (invoices, charges, credits, payment), slow_response (the agency is slow to answer), quality \
 (the work is poor or not what was agreed), compliance (legal, privacy, accessibility).";
 
+/// The labelling guideline the built-in analyzer's training emails were labelled by
+/// (`guideline.md`, from the labelled corpus's README).
+pub const GUIDELINE: &str = include_str!("guideline.md");
+
+/// What the model is told: how to answer, then the whole guideline.
+static PROMPT: LazyLock<String> = LazyLock::new(|| format!("{SYSTEM}\n\n{GUIDELINE}"));
+
 fn schema() -> serde_json::Value {
     serde_json::json!({
         "type": "object",
@@ -227,7 +234,7 @@ impl Llm {
             "model": self.settings.model,
             "temperature": 0,
             "messages": [
-                {"role": "system", "content": SYSTEM},
+                {"role": "system", "content": PROMPT.as_str()},
                 {"role": "user", "content": document.to_string()},
             ],
             "response_format": {

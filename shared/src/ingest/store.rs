@@ -592,9 +592,11 @@ fn name_from_domain(domain: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A customer is named after its domain until one of its people signs an email with the
-/// organisation's name ("Harbor Lane Realty" rather than "Harborlane"); a name changed by hand
-/// is kept.
+/// A customer is named after its domain until its people sign emails with the
+/// organisation's name ("Harbor Lane Realty" rather than "Harborlane"). Of the names they sign
+/// with, the longest wins (then the first in order), so the name does not depend on which
+/// email arrived first ("Alder & Finch" and "Alder & Finch Architects" give the latter). A
+/// name that neither is the domain's nor spells it (set by hand) is kept.
 async fn name_from_signature(
     tx: &mut Transaction<'_, Postgres>,
     context: &mut Context,
@@ -606,20 +608,32 @@ async fn name_from_signature(
     let Some(domain) = domain_of(&address).filter(|d| !is_free_mail(d)) else {
         return Ok(customer);
     };
-    let default = name_from_domain(domain);
-    if customer.1 != default {
-        return Ok(customer);
-    }
-    let Some(name) = crate::mail::signature::organisation(body, domain) else {
+    let Some(signed) = crate::mail::signature::organisation(body, domain) else {
         return Ok(customer);
     };
-    sqlx::query!(
-        "UPDATE customers SET name = $2 WHERE id = $1 AND name = $3",
+    let label: String = domain
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let name = sqlx::query_scalar!(
+        r#"UPDATE customers SET name = CASE
+             WHEN name = $3 THEN $2
+             WHEN lower(regexp_replace(name, '[^[:alnum:]]', '', 'g')) LIKE $4 || '%'
+                  AND (char_length($2) > char_length(name)
+                       OR (char_length($2) = char_length(name) AND $2 < name)) THEN $2
+             ELSE name END
+           WHERE id = $1
+           RETURNING name"#,
         customer.0,
-        name,
-        default
+        signed,
+        name_from_domain(domain),
+        label
     )
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
     for found in context.customers.values_mut().filter(|c| c.0 == customer.0) {
         found.1 = name.clone();

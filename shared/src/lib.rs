@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod api_key;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod inbound;
 pub mod ingest;
 pub mod insights;

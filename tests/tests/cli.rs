@@ -169,6 +169,12 @@ async fn demo_sets_up_the_demo_agency_and_stores_its_mailbox_once(pool: PgPool) 
     assert_eq!(questions.matches("\n? ").count(), 6, "{questions}");
     assert!(questions.contains("Waiting on us ("), "{questions}");
     assert!(questions.contains("Slowest to reply: "), "{questions}");
+    // Then the day's digest.
+    assert!(
+        out.contains("The digest of today:\n\nTrellin · Northwind Studio · "),
+        "{out}"
+    );
+    assert!(out.contains("Needs you today"), "{out}");
 
     let (again, out2) = trellin(&["demo"], &config, "").await;
     again.expect("a second demo run succeeds");

@@ -1,7 +1,8 @@
 //! `trellin demo`: the main job on one machine, with nothing set up beforehand. Makes sure the
 //! database is ready, sets up the demo agency (Northwind Studio) if it is not there, ingests
 //! the demo mailbox, and shows what was stored, each email's analysis, each customer's health,
-//! the tasks and the team's numbers, and ends with the answers to the six questions.
+//! the tasks and the team's numbers, the answers to the six questions, and ends with the day's
+//! digest.
 
 use std::path::PathBuf;
 
@@ -180,5 +181,7 @@ pub async fn run(
         let answer = super::ask::answer(&pool, config, tenant.id, question, now).await?;
         writeln!(io.stdout, "\n? {question}\n{}", answer.text)?;
     }
+    let digest = super::digest::compose(&pool, config, tenant.id, None, now).await?;
+    writeln!(io.stdout, "\nThe digest of today:\n\n{}", digest.text)?;
     Ok(())
 }

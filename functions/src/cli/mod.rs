@@ -3,6 +3,7 @@
 mod analyze;
 pub mod ask;
 mod demo;
+mod digest;
 mod files;
 mod ingest;
 mod insight;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Ask a question in free text ("which customers are unhappy?", "anything overdue?", "how's
     /// Acme?") and print the answer.
     Ask(ask::AskArgs),
+    /// Compose the day's digest (what needs a person, what customers wait for, the team, top
+    /// issues, changes), print it and store it.
+    Digest(digest::DigestArgs),
     /// Create, list and revoke the tenant's API keys.
     Key {
         #[command(subcommand)]
@@ -144,6 +148,7 @@ pub async fn run(cli: Cli, config: &Config, io: &mut Io<'_>) -> anyhow::Result<(
         Command::Customers(args) => insight::customers(args, config, io).await,
         Command::Task { action } => insight::task(action, config, now, io).await,
         Command::Ask(args) => ask::ask(args, config, now, io).await,
+        Command::Digest(args) => digest::run(args, config, now, io).await,
         Command::Key { action } => ask::key(action, config, now, io).await,
         Command::Reanalyze(args) => insight::reanalyze(args, config, now, io).await,
         Command::Tenant { action } => tenant::run_tenant(action, config, io).await,

@@ -611,14 +611,7 @@ async fn name_from_signature(
     let Some(signed) = crate::mail::signature::organisation(body, domain) else {
         return Ok(customer);
     };
-    let label: String = domain
-        .split('.')
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
+    let label = crate::mail::signature::label(domain);
     let name = sqlx::query_scalar!(
         r#"UPDATE customers SET name = CASE
              WHEN name = $3 THEN $2

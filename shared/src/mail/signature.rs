@@ -6,14 +6,7 @@
 /// of `domain`: a short line without digits, addresses or links whose letters begin with the
 /// letters of the domain's first label ("Harbor Lane Realty" for `harborlane.com`).
 pub fn organisation(body: &str, domain: &str) -> Option<String> {
-    let label: String = domain
-        .split('.')
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
+    let label = label(domain);
     if label.chars().count() < 4 {
         return None;
     }
@@ -51,6 +44,19 @@ pub fn organisation(body: &str, domain: &str) -> Option<String> {
         }
     }
     found
+}
+
+/// The letters and digits of a domain's first label, lower-cased: what an organisation's name
+/// must begin with (`harbor-lane.com` → `harborlane`).
+pub fn label(domain: &str) -> String {
+    domain
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]

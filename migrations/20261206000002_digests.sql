@@ -12,3 +12,10 @@ CREATE TABLE digests (
     composed_at TIMESTAMP NOT NULL DEFAULT NOW(),
     UNIQUE (user_id, date)
 );
+
+-- users: when and where the digest goes. The hour is the tenant's local hour; the webhooks are
+-- secrets (never printed in full, never logged).
+ALTER TABLE users ADD COLUMN digest_hour SMALLINT NOT NULL DEFAULT 8 CHECK (digest_hour BETWEEN 0 AND 23);
+ALTER TABLE users ADD COLUMN digest_emails TEXT[] NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN slack_webhook TEXT;
+ALTER TABLE users ADD COLUMN discord_webhook TEXT;

@@ -383,6 +383,152 @@ async fn save(pool: &PgPool, scope: &Scope, digest: &Digest) -> Result<(), sqlx:
     Ok(())
 }
 
+/// When and where a tenant's digest goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The local hour (0–23) from which the day's digest is due.
+    pub hour: i16,
+    pub timezone: String,
+    pub emails: Vec<String>,
+    pub slack_webhook: Option<String>,
+    pub discord_webhook: Option<String>,
+}
+
+/// A change of settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    pub hour: Option<i16>,
+    pub timezone: Option<String>,
+    pub emails: Option<Vec<String>>,
+    pub slack_webhook: Option<String>,
+    pub discord_webhook: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the digest hour must be 0 to 23, not {0}")]
+    BadHour(i16),
+    #[error("{0:?} is not an IANA time zone (for example Europe/Berlin)")]
+    BadTimezone(String),
+    #[error("{0:?} is not an https URL")]
+    BadWebhook(String),
+    #[error("database failure")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A secret shown so that its owner recognises it and nobody else can use it:
+/// `https://hooks.slack.com/…wxyz`.
+pub fn masked(secret: &str) -> String {
+    let host_end = secret
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| secret[start..].find('/').map(|j| start + j))
+        .unwrap_or(0);
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{}/…{tail}", &secret[..host_end])
+}
+
+/// Changes a tenant's digest settings and returns them.
+///
+/// # Errors
+/// An hour, zone or webhook that cannot be; a database failure.
+pub async fn configure(
+    pool: &PgPool,
+    tenant: uuid::Uuid,
+    change: SettingsChange,
+) -> Result<Settings, SettingsError> {
+    if let Some(hour) = change.hour.filter(|h| !(0..=23).contains(h)) {
+        return Err(SettingsError::BadHour(hour));
+    }
+    if let Some(zone) = change
+        .timezone
+        .as_ref()
+        .filter(|z| z.parse::<chrono_tz::Tz>().is_err())
+    {
+        return Err(SettingsError::BadTimezone(zone.clone()));
+    }
+    for hook in [&change.slack_webhook, &change.discord_webhook]
+        .into_iter()
+        .flatten()
+    {
+        if !hook.starts_with("https://") && !hook.starts_with("http://127.0.0.1") {
+            return Err(SettingsError::BadWebhook(masked(hook)));
+        }
+    }
+    let row = sqlx::query!(
+        r#"UPDATE users SET digest_hour = COALESCE($2, digest_hour),
+                  timezone = COALESCE($3, timezone),
+                  digest_emails = COALESCE($4, digest_emails),
+                  slack_webhook = COALESCE($5, slack_webhook),
+                  discord_webhook = COALESCE($6, discord_webhook)
+           WHERE id = $1
+           RETURNING digest_hour, timezone, digest_emails, slack_webhook, discord_webhook"#,
+        tenant,
+        change.hour,
+        change.timezone,
+        change.emails.as_deref(),
+        change.slack_webhook,
+        change.discord_webhook
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Settings {
+        hour: row.digest_hour,
+        timezone: row.timezone,
+        emails: row.digest_emails,
+        slack_webhook: row.slack_webhook,
+        discord_webhook: row.discord_webhook,
+    })
+}
+
+/// A digest a tick composed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    pub tenant: uuid::Uuid,
+    pub date: NaiveDate,
+}
+
+/// One tick of the schedule: composes (and stores) the digest of every tenant whose local
+/// time has reached its digest hour and whose digest of that local date does not exist yet.
+/// A second tick in the same hour, or any later tick that day, finds nothing to do.
+///
+/// # Errors
+/// A database failure.
+pub async fn run_once(
+    pool: &PgPool,
+    now: chrono::DateTime<chrono::Utc>,
+    responsive_minutes: i32,
+) -> Result<Vec<Composed>, InsightsError> {
+    let due = sqlx::query!(
+        r#"SELECT u.id, ($1::timestamptz AT TIME ZONE u.timezone)::date AS "date!"
+           FROM users u
+           WHERE extract(hour FROM $1::timestamptz AT TIME ZONE u.timezone) >= u.digest_hour
+             AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.user_id = u.id
+                               AND d.date = ($1::timestamptz AT TIME ZONE u.timezone)::date)
+           ORDER BY u.id"#,
+        now
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut composed = Vec::with_capacity(due.len());
+    for tenant in due {
+        let scope = Scope::load(pool, tenant.id, responsive_minutes, now).await?;
+        compose(pool, &scope, tenant.date).await?;
+        composed.push(Composed {
+            tenant: tenant.id,
+            date: tenant.date,
+        });
+    }
+    Ok(composed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +545,15 @@ mod tests {
         );
         assert!(html.contains("<li>“quote” &amp; more</li>"), "{html}");
         assert!(html.contains("<title>Trellin · A &amp; B</title>"));
+    }
+
+    #[test]
+    fn a_masked_secret_keeps_its_host_and_last_four_characters() {
+        assert_eq!(
+            masked("https://hooks.slack.com/services/T000/B000/abcdwxyz"),
+            "https://hooks.slack.com/…wxyz"
+        );
+        assert!(!masked("https://discord.com/api/webhooks/1/secret-token").contains("secret"));
     }
 
     #[test]

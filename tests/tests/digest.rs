@@ -129,3 +129,114 @@ async fn the_last_days_digest_names_what_needs_the_owner(pool: PgPool) {
     .expect("count");
     assert_eq!(stored, 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn each_tenant_gets_its_digest_once_at_its_own_eight_oclock_for_its_own_date(pool: PgPool) {
+    use trellin::tenant::{self, NewTenant};
+    let mut zones = Vec::new();
+    for (slug, zone) in [
+        ("west", "America/Los_Angeles"),
+        ("greenwich", "UTC"),
+        ("east", "Asia/Tokyo"),
+    ] {
+        let t = tenant::create(
+            &pool,
+            NewTenant {
+                name: format!("Owner {slug}"),
+                email: format!("owner@{slug}.example"),
+                company: Some(format!("Agency {slug}")),
+                domain: Some(format!("{slug}.example")),
+                slug: Some(slug.into()),
+                timezone: Some(zone.into()),
+            },
+        )
+        .await
+        .expect("tenant");
+        zones.push((t.id, zone.parse::<chrono_tz::Tz>().expect("zone")));
+    }
+    // Hourly ticks over two days, each hour ticking twice (a retried schedule).
+    let start: chrono::DateTime<chrono::Utc> = "2026-12-07T00:00:00Z".parse().expect("time");
+    let mut seen = Vec::new();
+    for hour in 0..48 {
+        let tick = start + chrono::Duration::hours(hour);
+        for _ in 0..2 {
+            for composed in trellin::digest::run_once(&pool, tick, 24 * 60)
+                .await
+                .expect("tick")
+            {
+                seen.push((composed.tenant, composed.date, tick));
+            }
+        }
+    }
+    for (tenant, zone) in &zones {
+        let mine: Vec<_> = seen.iter().filter(|(t, _, _)| t == tenant).collect();
+        assert!(mine.len() >= 2, "{zone}: two days, a digest each: {mine:?}");
+        let mut dates: Vec<_> = mine.iter().map(|(_, d, _)| *d).collect();
+        dates.dedup();
+        assert_eq!(
+            dates.len(),
+            mine.len(),
+            "{zone}: one digest per date, never two"
+        );
+        for (_, date, tick) in mine {
+            let local = tick.with_timezone(zone);
+            assert_eq!(local.date_naive(), *date, "{zone}: its own date");
+            // The first tick of the run may find the day already past eight; every other
+            // digest goes out at eight sharp.
+            if *tick != start {
+                assert_eq!(local.format("%H:%M").to_string(), "08:00", "{zone}: {tick}");
+            }
+        }
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn digest_settings_are_kept_and_webhooks_never_printed_in_full(pool: PgPool) {
+    trellin_tests::mailbox::setup_tenant(&pool).await;
+    let config = Config {
+        database_url: Some(trellin_tests::database_url(&pool)),
+        ..offline_config()
+    };
+    let secret = "https://hooks.slack.com/services/T0001/B0002/supersecrettoken";
+    let (result, out) = trellin(
+        &[
+            "digest",
+            "settings",
+            "--tenant",
+            "brightpath",
+            "--hour",
+            "7",
+            "--timezone",
+            "Europe/Berlin",
+            "--email",
+            "maya@brightpath.io",
+            "--slack-webhook",
+            secret,
+        ],
+        &config,
+        "",
+    )
+    .await;
+    result.expect("settings");
+    assert!(out.contains("daily from 07:00 Europe/Berlin"), "{out}");
+    assert!(out.contains("maya@brightpath.io"), "{out}");
+    assert!(out.contains("https://hooks.slack.com/…oken"), "{out}");
+    assert!(
+        !out.contains("supersecret"),
+        "the webhook is a secret: {out}"
+    );
+    let (bad, _) = trellin(
+        &[
+            "digest",
+            "settings",
+            "--tenant",
+            "brightpath",
+            "--hour",
+            "24",
+        ],
+        &config,
+        "",
+    )
+    .await;
+    assert!(bad.is_err(), "hour 24 is refused");
+}

@@ -1,7 +1,8 @@
-//! `trellin digest`: the day's digest, composed from the insights, printed and stored.
+//! `trellin digest`: the day's digest, composed from the insights, printed and stored; and
+//! `trellin digest settings`: when and where it goes.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clap::Args;
+use clap::{Args, Subcommand};
 use trellin::config::Config;
 use trellin::insights::Scope;
 
@@ -9,7 +10,10 @@ use super::Io;
 use super::insight::{TenantArg, tenant_of};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DigestArgs {
+    #[command(subcommand)]
+    pub action: Option<DigestAction>,
     #[command(flatten)]
     pub tenant: TenantArg,
     /// The day (YYYY-MM-DD) in the tenant's zone; default today.
@@ -20,6 +24,30 @@ pub struct DigestArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum DigestAction {
+    /// Show or change when and where the digest goes (webhooks are shown masked).
+    Settings {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The local hour (0–23) from which the day's digest is due.
+        #[arg(long)]
+        hour: Option<i16>,
+        /// The tenant's IANA time zone.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Who gets it by email (repeat for several).
+        #[arg(long = "email")]
+        emails: Vec<String>,
+        /// A Slack incoming webhook URL (a secret).
+        #[arg(long)]
+        slack_webhook: Option<String>,
+        /// A Discord webhook URL (a secret).
+        #[arg(long)]
+        discord_webhook: Option<String>,
+    },
+}
+
 pub async fn run(
     args: DigestArgs,
     config: &Config,
@@ -27,6 +55,44 @@ pub async fn run(
     io: &mut Io<'_>,
 ) -> anyhow::Result<()> {
     let pool = super::database(config).await?;
+    if let Some(DigestAction::Settings {
+        tenant,
+        hour,
+        timezone,
+        emails,
+        slack_webhook,
+        discord_webhook,
+    }) = args.action
+    {
+        let tenant = tenant_of(&pool, &tenant).await?;
+        let change = trellin::digest::SettingsChange {
+            hour,
+            timezone,
+            emails: (!emails.is_empty()).then_some(emails),
+            slack_webhook,
+            discord_webhook,
+        };
+        let settings = trellin::digest::configure(&pool, tenant.id, change).await?;
+        let hook = |h: &Option<String>| {
+            h.as_deref()
+                .map_or_else(|| "none".to_owned(), trellin::digest::masked)
+        };
+        writeln!(
+            io.stdout,
+            "digest of {}: daily from {:02}:00 {}; email {}; Slack {}; Discord {}",
+            tenant.slug,
+            settings.hour,
+            settings.timezone,
+            if settings.emails.is_empty() {
+                "none".to_owned()
+            } else {
+                settings.emails.join(", ")
+            },
+            hook(&settings.slack_webhook),
+            hook(&settings.discord_webhook)
+        )?;
+        return Ok(());
+    }
     let tenant = tenant_of(&pool, &args.tenant).await?;
     let digest = compose(&pool, config, tenant.id, args.date, now).await?;
     if args.json {

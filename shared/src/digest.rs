@@ -495,9 +495,20 @@ pub struct Composed {
     pub date: NaiveDate,
 }
 
-/// One tick of the schedule: composes (and stores) the digest of every tenant whose local
-/// time has reached its digest hour and whose digest of that local date does not exist yet.
-/// A second tick in the same hour, or any later tick that day, finds nothing to do.
+/// What one tick did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tick {
+    pub composed: Vec<Composed>,
+    /// Deliveries made: tenant, date, channel.
+    pub sent: Vec<(uuid::Uuid, NaiveDate, &'static str)>,
+    /// Deliveries that failed (tried again next tick): tenant, date, channel, why.
+    pub failed: Vec<(uuid::Uuid, NaiveDate, &'static str, String)>,
+}
+
+/// One tick of the schedule. Composes (and stores) the digest of every tenant whose local time
+/// has reached its digest hour and whose digest of that local date does not exist yet; then
+/// sends each of today's digests to every configured webhook it has not reached yet. A second
+/// tick in the same hour sends nothing twice; a channel that failed is tried again alone.
 ///
 /// # Errors
 /// A database failure.
@@ -505,7 +516,9 @@ pub async fn run_once(
     pool: &PgPool,
     now: chrono::DateTime<chrono::Utc>,
     responsive_minutes: i32,
-) -> Result<Vec<Composed>, InsightsError> {
+    webhooks: &crate::notify::Webhooks,
+) -> Result<Tick, InsightsError> {
+    let mut tick = Tick::default();
     let due = sqlx::query!(
         r#"SELECT u.id, ($1::timestamptz AT TIME ZONE u.timezone)::date AS "date!"
            FROM users u
@@ -517,16 +530,93 @@ pub async fn run_once(
     )
     .fetch_all(pool)
     .await?;
-    let mut composed = Vec::with_capacity(due.len());
     for tenant in due {
         let scope = Scope::load(pool, tenant.id, responsive_minutes, now).await?;
         compose(pool, &scope, tenant.date).await?;
-        composed.push(Composed {
+        tick.composed.push(Composed {
             tenant: tenant.id,
             date: tenant.date,
         });
     }
-    Ok(composed)
+    // Today's digests with a webhook they have not reached.
+    let pending = sqlx::query!(
+        r#"SELECT d.user_id, d.date, d.subject, d.text, d.html, d.totals AS "totals: sqlx::types::Json<Totals>",
+                  c.channel AS "channel!", c.url AS "url!"
+           FROM digests d JOIN users u ON u.id = d.user_id
+           CROSS JOIN LATERAL (VALUES ('slack', u.slack_webhook), ('discord', u.discord_webhook))
+             AS c(channel, url)
+           WHERE d.date = ($1::timestamptz AT TIME ZONE u.timezone)::date AND c.url IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM digest_deliveries x WHERE x.user_id = d.user_id
+                               AND x.date = d.date AND x.channel = c.channel AND x.state = 'sent')
+           ORDER BY d.user_id, c.channel"#,
+        now
+    )
+    .fetch_all(pool)
+    .await?;
+    for p in pending {
+        let channel = match p.channel.as_str() {
+            "slack" => crate::notify::Channel::Slack,
+            _ => crate::notify::Channel::Discord,
+        };
+        let digest = Digest {
+            date: p.date,
+            subject: p.subject,
+            text: p.text,
+            html: p.html,
+            totals: p.totals.0,
+        };
+        // Claim the delivery: a tick that finds it locked leaves it to the one sending it.
+        let mut tx = pool.begin().await?;
+        sqlx::query!(
+            r#"INSERT INTO digest_deliveries (user_id, date, channel, state)
+               VALUES ($1, $2, $3, 'pending') ON CONFLICT (user_id, date, channel) DO NOTHING"#,
+            p.user_id,
+            p.date,
+            channel.as_str()
+        )
+        .execute(&mut *tx)
+        .await?;
+        let claimed = sqlx::query_scalar!(
+            r#"SELECT id FROM digest_deliveries
+               WHERE user_id = $1 AND date = $2 AND channel = $3 AND state <> 'sent'
+               FOR UPDATE SKIP LOCKED"#,
+            p.user_id,
+            p.date,
+            channel.as_str()
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(delivery) = claimed else {
+            continue;
+        };
+        let outcome = webhooks.send(channel, &p.url, &digest).await;
+        let (state, provider, error) = match &outcome {
+            Ok(answer) => ("sent", Some(answer.clone()), None),
+            Err(failure) => ("failed", None, Some(failure.to_string())),
+        };
+        sqlx::query!(
+            r#"UPDATE digest_deliveries SET state = $2, attempts = attempts + 1,
+                      provider_id = COALESCE($3, provider_id), last_error = $4,
+                      sent_at = CASE WHEN $2 = 'sent' THEN $5::timestamp END, updated_at = $5
+               WHERE id = $1"#,
+            delivery,
+            state,
+            provider,
+            error,
+            now.naive_utc()
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        match error {
+            None => tick.sent.push((p.user_id, p.date, channel.as_str())),
+            Some(why) => {
+                tracing::warn!(channel = channel.as_str(), %why, "digest delivery failed");
+                tick.failed.push((p.user_id, p.date, channel.as_str(), why));
+            }
+        }
+    }
+    Ok(tick)
 }
 
 #[cfg(test)]

@@ -13,5 +13,6 @@ pub mod inbound;
 pub mod ingest;
 pub mod insights;
 pub mod mail;
+pub mod notify;
 pub mod report;
 pub mod tenant;

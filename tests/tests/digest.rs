@@ -160,10 +160,11 @@ async fn each_tenant_gets_its_digest_once_at_its_own_eight_oclock_for_its_own_da
     for hour in 0..48 {
         let tick = start + chrono::Duration::hours(hour);
         for _ in 0..2 {
-            for composed in trellin::digest::run_once(&pool, tick, 24 * 60)
+            let webhooks = trellin::notify::Webhooks::default();
+            let done = trellin::digest::run_once(&pool, tick, 24 * 60, &webhooks)
                 .await
-                .expect("tick")
-            {
+                .expect("tick");
+            for composed in done.composed {
                 seen.push((composed.tenant, composed.date, tick));
             }
         }
@@ -239,4 +240,127 @@ async fn digest_settings_are_kept_and_webhooks_never_printed_in_full(pool: PgPoo
     )
     .await;
     assert!(bad.is_err(), "hour 24 is refused");
+}
+
+/// Webhook stand-ins: every post recorded by path; Discord refuses its first post.
+async fn webhooks() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
+) {
+    use axum::extract::{Path, State};
+    use axum::http::StatusCode;
+    type Posts = std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
+    async fn post(
+        State(posts): State<Posts>,
+        Path(channel): Path<String>,
+        body: String,
+    ) -> StatusCode {
+        let mut posts = posts.lock().expect("posts");
+        let earlier = posts.iter().filter(|(c, _)| *c == channel).count();
+        posts.push((
+            channel.clone(),
+            serde_json::from_str(&body).unwrap_or_default(),
+        ));
+        if channel == "discord" && earlier == 0 {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::OK
+        }
+    }
+    let posts: Posts = Default::default();
+    let app = axum::Router::new()
+        .route("/hooks/{channel}", axum::routing::post(post))
+        .with_state(posts.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{address}/hooks"), posts)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_digest_reaches_each_channel_once_and_a_failed_channel_is_retried_alone(pool: PgPool) {
+    let tenant = ingest(&pool, "2026-11-20T20:00:00Z".parse().expect("time")).await;
+    let (base, posts) = webhooks().await;
+    trellin::digest::configure(
+        &pool,
+        tenant.id,
+        trellin::digest::SettingsChange {
+            slack_webhook: Some(format!("{base}/slack")),
+            discord_webhook: Some(format!("{base}/discord")),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("settings");
+    let hooks = trellin::notify::Webhooks::default();
+    // 08:00 and 08:30 in Los Angeles on the 21st, then 09:00.
+    let ticks: Vec<trellin::digest::Tick> = {
+        let mut done = Vec::new();
+        for at in [
+            "2026-11-21T16:00:00Z",
+            "2026-11-21T16:30:00Z",
+            "2026-11-21T17:00:00Z",
+        ] {
+            let now = at.parse().expect("time");
+            done.push(
+                trellin::digest::run_once(&pool, now, 24 * 60, &hooks)
+                    .await
+                    .expect("tick"),
+            );
+        }
+        done
+    };
+    assert_eq!(ticks[0].composed.len(), 1);
+    assert_eq!(
+        ticks[0].sent.iter().map(|s| s.2).collect::<Vec<_>>(),
+        ["slack"]
+    );
+    assert_eq!(
+        ticks[0].failed.iter().map(|f| f.2).collect::<Vec<_>>(),
+        ["discord"]
+    );
+    assert!(ticks[1].composed.is_empty(), "composed once");
+    assert_eq!(
+        ticks[1].sent.iter().map(|s| s.2).collect::<Vec<_>>(),
+        ["discord"],
+        "only the failed channel again"
+    );
+    assert!(
+        ticks[2].sent.is_empty() && ticks[2].failed.is_empty(),
+        "nothing twice"
+    );
+
+    let posts = posts.lock().expect("posts").clone();
+    let slack: Vec<_> = posts.iter().filter(|(c, _)| c == "slack").collect();
+    let discord: Vec<_> = posts.iter().filter(|(c, _)| c == "discord").collect();
+    assert_eq!((slack.len(), discord.len()), (1, 2));
+    let slack = &slack[0].1;
+    assert_eq!(slack["blocks"][0]["type"], "header");
+    assert!(
+        slack["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Trellin · Brightpath Digital · Saturday 21 Nov")
+    );
+    assert!(slack.to_string().contains("Needs you today"), "{slack}");
+    let embed = &discord[1].1["embeds"][0];
+    assert!(
+        embed["title"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Saturday 21 Nov")
+    );
+    assert!(embed["description"].as_str().unwrap_or("").chars().count() <= 4096);
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM digest_deliveries WHERE user_id = $1 AND state = 'sent'",
+    )
+    .bind(tenant.id)
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    assert_eq!(sent, 2);
 }

@@ -43,10 +43,15 @@ impl Cursor {
         )
     }
 
-    /// A cursor a client sent back; `None` when it is not one of ours.
+    /// A cursor a client sent back; `None` when it does not have a cursor's shape. A cursor of
+    /// the right shape whose time lies beyond what is stored (year 9999) is a position after
+    /// everything.
     pub fn decode(text: &str) -> Option<Cursor> {
+        /// 9999-12-31T23:59:59.999999Z, in microseconds since 1970.
+        const LATEST: i64 = 253_402_300_799_999_999;
         let (micros, id) = text.split_once('.')?;
-        let micros = i64::from_str_radix(micros, 16).ok()?;
+        let micros = u64::from_str_radix(micros, 16).ok()?;
+        let micros = i64::try_from(micros).unwrap_or(LATEST).min(LATEST);
         Some(Cursor {
             at: DateTime::from_timestamp_micros(micros)?.naive_utc(),
             id: Uuid::parse_str(id).ok()?,
@@ -196,6 +201,10 @@ mod tests {
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("not-a-cursor"), None);
+        // Any cursor of the documented shape is one, even past year 9999.
+        let far =
+            Cursor::decode("f9c1926135f09fd2.10e55b801c631756370035deb7d39095").expect("a cursor");
+        assert_eq!(far.at.and_utc().format("%Y").to_string(), "9999");
         assert_eq!(Cursor::decode("zz.123"), None);
     }
 }

@@ -269,8 +269,8 @@ async fn every_sealed_email_goes_to_the_model_with_the_guideline_and_every_answe
         .iter()
         .map(|e| (e["body"].as_str().unwrap_or_default().to_owned(), e.clone()))
         .collect();
-    let refused = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
-    let seen = refused.clone();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let seen = asked.clone();
     // The stand-in answers each email with its labels; every 50th email's first answer breaks
     // the schema (a score of 3), which the client must refuse and ask again.
     let stand_in = StandIn::answering(move |request| {
@@ -373,5 +373,8 @@ async fn every_sealed_email_goes_to_the_model_with_the_guideline_and_every_answe
         );
         assert_eq!(call.body["response_format"]["json_schema"]["strict"], true);
     }
-    assert!(refused.lock().map(|s| s.len()).unwrap_or(0) >= from_model);
+    assert!(
+        asked.lock().map(|s| s.len()).unwrap_or(0) >= from_model,
+        "every email the model answered was asked"
+    );
 }

@@ -178,7 +178,6 @@ const PLAIN: &[&str] = &[
     "note",
     "heads",
     "up",
-    "good",
     "news",
     "action",
     "to",

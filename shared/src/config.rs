@@ -34,6 +34,15 @@ pub struct Config {
     /// `TRELLIN_NOW`: the current time for every command that depends on it (RFC 3339, or a
     /// date meaning noon UTC of that day), for reproducible results.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// `TRELLIN_DIGEST_FROM`: the (SES-verified) address digests are emailed from; without it
+    /// digests are not emailed.
+    pub digest_from: Option<String>,
+    /// `TRELLIN_CHART_BUCKET`: where digest charts are put for Slack to fetch by presigned URL;
+    /// without it Slack gets the digest without its chart.
+    pub chart_bucket: Option<String>,
+    /// `TRELLIN_DIGEST_QUEUE_URL`: the SQS queue the hourly tick puts one message per due
+    /// tenant on (Lambda).
+    pub digest_queue_url: Option<String>,
 }
 
 /// The inbound domain when none is configured.
@@ -53,6 +62,9 @@ impl Default for Config {
             llm: None,
             phrasing: None,
             now: None,
+            digest_from: None,
+            chart_bucket: None,
+            digest_queue_url: None,
         }
     }
 }
@@ -203,6 +215,9 @@ impl Config {
                 .unwrap_or_else(|| "inbound/".to_owned()),
             s3_path_style: text("AWS_ENDPOINT_URL")?.is_some()
                 || text("TRELLIN_S3_PATH_STYLE")?.is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            digest_from: text("TRELLIN_DIGEST_FROM")?.map(|a| a.trim().to_owned()),
+            chart_bucket: text("TRELLIN_CHART_BUCKET")?,
+            digest_queue_url: text("TRELLIN_DIGEST_QUEUE_URL")?,
         })
     }
 }

@@ -1,5 +1,6 @@
-//! Sending a digest to chat: a Slack incoming webhook (Block Kit) and a Discord webhook (an
-//! embed). Webhook URLs are secrets: errors name the channel, never the URL.
+//! Sending a digest to chat: a Slack incoming webhook (Block Kit, the chart as an image block
+//! when it has a public URL) and a Discord webhook (an embed, the chart attached to it).
+//! Webhook URLs are secrets: errors name the channel, never the URL.
 
 use std::time::Duration;
 
@@ -8,9 +9,10 @@ use thiserror::Error;
 
 use crate::digest::Digest;
 
-/// A chat channel a digest can go to.
+/// A channel a digest can go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
+    Email,
     Slack,
     Discord,
 }
@@ -18,6 +20,7 @@ pub enum Channel {
 impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
+            Channel::Email => "email",
             Channel::Slack => "slack",
             Channel::Discord => "discord",
         }
@@ -52,6 +55,8 @@ impl Default for Webhooks {
     }
 }
 
+/// The chart's file name in a Discord message.
+const CHART_FILE: &str = "chart.png";
 /// Discord's limit on an embed's description.
 const DISCORD_DESCRIPTION: usize = 4096;
 /// Slack's limit on a section block's text.
@@ -66,7 +71,8 @@ fn shortened(text: &str, max: usize) -> String {
 }
 
 impl Webhooks {
-    /// Sends the digest; returns what the provider answered (its status, or a message id).
+    /// Sends the digest to a Slack or Discord webhook; returns what the provider answered (its
+    /// status). Slack shows the chart from `chart_url`; Discord gets the chart attached.
     ///
     /// # Errors
     /// The webhook could not be reached or refused the message.
@@ -75,9 +81,15 @@ impl Webhooks {
         channel: Channel,
         url: &str,
         digest: &Digest,
+        chart_url: Option<&str>,
     ) -> Result<String, NotifyError> {
+        let name = channel.as_str();
+        let chart = digest
+            .chart
+            .as_ref()
+            .filter(|_| channel == Channel::Discord);
         let body = match channel {
-            Channel::Slack => {
+            Channel::Slack | Channel::Email => {
                 let mut blocks = vec![json!({
                     "type": "header",
                     "text": {"type": "plain_text", "text": shortened(&digest.subject, 150)}
@@ -88,24 +100,54 @@ impl Webhooks {
                         "text": {"type": "mrkdwn", "text": shortened(part, SLACK_SECTION)}
                     }));
                 }
+                if let Some(image) = chart_url {
+                    blocks.push(json!({
+                        "type": "image",
+                        "image_url": image,
+                        "alt_text": "Customer emails by sentiment, last 14 days"
+                    }));
+                }
                 json!({"text": digest.subject, "blocks": blocks})
             }
-            Channel::Discord => json!({
-                "embeds": [{
+            Channel::Discord => {
+                let mut embed = json!({
                     "title": shortened(&digest.subject, 256),
                     "description": shortened(
                         digest.text.split_once('\n').map_or("", |(_, rest)| rest.trim()),
                         DISCORD_DESCRIPTION
                     ),
-                }]
-            }),
+                });
+                let mut message = json!({});
+                if chart.is_some() {
+                    embed["image"] = json!({"url": format!("attachment://{CHART_FILE}")});
+                    message["attachments"] = json!([{"id": 0, "filename": CHART_FILE}]);
+                }
+                message["embeds"] = json!([embed]);
+                message
+            }
         };
-        let name = channel.as_str();
-        let response = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .body(body.to_string())
+        let request = self.client.post(url);
+        let request = match chart {
+            // Discord takes files as multipart: the message as `payload_json`, the file beside it.
+            Some(png) => {
+                let file = reqwest::multipart::Part::bytes(png.clone())
+                    .file_name(CHART_FILE)
+                    .mime_str("image/png")
+                    .map_err(|cause| NotifyError::Transport {
+                        channel: name,
+                        cause: cause.without_url(),
+                    })?;
+                request.multipart(
+                    reqwest::multipart::Form::new()
+                        .text("payload_json", body.to_string())
+                        .part("files[0]", file),
+                )
+            }
+            None => request
+                .header("content-type", "application/json")
+                .body(body.to_string()),
+        };
+        let response = request
             .send()
             .await
             .map_err(|cause| NotifyError::Transport {

@@ -28,6 +28,7 @@ pub fn read_json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
 }
 
+pub mod hooks;
 pub mod lambda;
 
 /// The folder holding a tool the tests drive (`cargo-lambda`, `schemathesis`, `moto_server`):

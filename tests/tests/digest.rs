@@ -5,7 +5,7 @@
 use sqlx::PgPool;
 use trellin::config::Config;
 use trellin_tests::mailbox::{ingest, truth};
-use trellin_tests::{offline_config, trellin};
+use trellin_tests::{hooks, offline_config, trellin};
 
 /// Our name for a truth customer (found by its domain or address).
 async fn our_name(pool: &PgPool, truth_name: &str) -> String {
@@ -166,8 +166,8 @@ async fn each_tenant_gets_its_digest_once_at_its_own_eight_oclock_for_its_own_da
     for hour in 0..48 {
         let tick = start + chrono::Duration::hours(hour);
         for _ in 0..2 {
-            let webhooks = trellin::notify::Webhooks::default();
-            let done = trellin::digest::run_once(&pool, tick, 24 * 60, &webhooks)
+            let outbox = trellin::digest::Outbox::default();
+            let done = trellin::digest::run_once(&pool, tick, 24 * 60, &outbox)
                 .await
                 .expect("tick");
             for composed in done.composed {
@@ -248,49 +248,10 @@ async fn digest_settings_are_kept_and_webhooks_never_printed_in_full(pool: PgPoo
     assert!(bad.is_err(), "hour 24 is refused");
 }
 
-/// Webhook stand-ins: every post recorded by path; Discord refuses its first post.
-async fn webhooks() -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
-) {
-    use axum::extract::{Path, State};
-    use axum::http::StatusCode;
-    type Posts = std::sync::Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>;
-    async fn post(
-        State(posts): State<Posts>,
-        Path(channel): Path<String>,
-        body: String,
-    ) -> StatusCode {
-        let mut posts = posts.lock().expect("posts");
-        let earlier = posts.iter().filter(|(c, _)| *c == channel).count();
-        posts.push((
-            channel.clone(),
-            serde_json::from_str(&body).unwrap_or_default(),
-        ));
-        if channel == "discord" && earlier == 0 {
-            StatusCode::INTERNAL_SERVER_ERROR
-        } else {
-            StatusCode::OK
-        }
-    }
-    let posts: Posts = Default::default();
-    let app = axum::Router::new()
-        .route("/hooks/{channel}", axum::routing::post(post))
-        .with_state(posts.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{address}/hooks"), posts)
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn a_digest_reaches_each_channel_once_and_a_failed_channel_is_retried_alone(pool: PgPool) {
     let tenant = ingest(&pool, "2026-11-20T20:00:00Z".parse().expect("time")).await;
-    let (base, posts) = webhooks().await;
+    let (base, posts) = hooks::start(&["discord"]).await;
     trellin::digest::configure(
         &pool,
         tenant.id,
@@ -302,7 +263,7 @@ async fn a_digest_reaches_each_channel_once_and_a_failed_channel_is_retried_alon
     )
     .await
     .expect("settings");
-    let hooks = trellin::notify::Webhooks::default();
+    let hooks = trellin::digest::Outbox::default();
     // 08:00 and 08:30 in Los Angeles on the 21st, then 09:00.
     let ticks: Vec<trellin::digest::Tick> = {
         let mut done = Vec::new();
@@ -341,10 +302,10 @@ async fn a_digest_reaches_each_channel_once_and_a_failed_channel_is_retried_alon
     );
 
     let posts = posts.lock().expect("posts").clone();
-    let slack: Vec<_> = posts.iter().filter(|(c, _)| c == "slack").collect();
-    let discord: Vec<_> = posts.iter().filter(|(c, _)| c == "discord").collect();
+    let slack: Vec<_> = posts.iter().filter(|p| p.channel == "slack").collect();
+    let discord: Vec<_> = posts.iter().filter(|p| p.channel == "discord").collect();
     assert_eq!((slack.len(), discord.len()), (1, 2));
-    let slack = &slack[0].1;
+    let slack = &slack[0].json;
     assert_eq!(slack["blocks"][0]["type"], "header");
     assert!(
         slack["text"]
@@ -353,7 +314,11 @@ async fn a_digest_reaches_each_channel_once_and_a_failed_channel_is_retried_alon
             .starts_with("Trellin · Brightpath Digital · Saturday 21 Nov")
     );
     assert!(slack.to_string().contains("Needs you today"), "{slack}");
-    let embed = &discord[1].1["embeds"][0];
+    let embed = &discord[1].json["embeds"][0];
+    assert_eq!(embed["image"]["url"], "attachment://chart.png");
+    assert_eq!(discord[1].files.len(), 1, "the chart, attached");
+    assert_eq!(discord[1].files[0].0, "chart.png");
+    assert!(discord[1].files[0].1.starts_with(b"\x89PNG"));
     assert!(
         embed["title"]
             .as_str()

@@ -1,5 +1,6 @@
 //! The function binaries under the Lambda runtime API, as `cargo lambda watch` emulates it:
-//! `ingest` fed an SES event, `api` an API Gateway HTTP API request, with `cargo lambda invoke`.
+//! `ingest` fed an SES event, `api` an API Gateway HTTP API request, `digest` a scheduled event
+//! and `digest-worker` the SQS batch it queued, with `cargo lambda invoke`.
 
 use serde_json::json;
 use sqlx::PgPool;
@@ -114,4 +115,97 @@ async fn the_api_binary_answers_an_http_api_request_under_cargo_lambda(pool: PgP
         .invoke("api", &request("/api/v1/ask", "q=overdue", None))
         .await;
     assert_eq!(refused["statusCode"], 401, "{refused}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_digest_binaries_tick_into_sqs_and_deliver_from_it_under_cargo_lambda(pool: PgPool) {
+    let tenant =
+        trellin_tests::mailbox::ingest(&pool, "2026-11-20T20:00:00Z".parse().expect("time")).await;
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let queue = sqs
+        .create_queue()
+        .queue_name("digests")
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("queue URL");
+    moto.ses()
+        .create_email_identity()
+        .email_identity("digest@brightpath.test")
+        .send()
+        .await
+        .expect("identity");
+    moto.s3()
+        .create_bucket()
+        .bucket("charts")
+        .send()
+        .await
+        .expect("bucket");
+    let (hooks, posts) = trellin_tests::hooks::start(&[]).await;
+    trellin::digest::configure(
+        &pool,
+        tenant.id,
+        trellin::digest::SettingsChange {
+            emails: Some(vec!["owner@brightpath.test".into()]),
+            slack_webhook: Some(format!("{hooks}/slack")),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("settings");
+    let database_url = trellin_tests::database_url(&pool);
+    let watch = Watch::start(&[
+        format!("DATABASE_URL={database_url}"),
+        format!("AWS_ENDPOINT_URL={}", moto.url),
+        "AWS_ACCESS_KEY_ID=test".into(),
+        "AWS_SECRET_ACCESS_KEY=test".into(),
+        "AWS_REGION=us-east-1".into(),
+        "AWS_EC2_METADATA_DISABLED=true".into(),
+        format!("TRELLIN_DIGEST_QUEUE_URL={queue}"),
+        "TRELLIN_DIGEST_FROM=digest@brightpath.test".into(),
+        "TRELLIN_CHART_BUCKET=charts".into(),
+    ]);
+
+    // EventBridge's scheduled event at 08:00 in Los Angeles.
+    let scheduled = json!({
+        "version": "0", "id": "tick", "detail-type": "Scheduled Event",
+        "source": "aws.scheduler", "account": "123456789012",
+        "time": "2026-11-21T16:00:00Z", "region": "us-east-1",
+        "resources": [], "detail": {}
+    });
+    let ticked = watch.invoke("digest", &scheduled).await;
+    assert_eq!(ticked, json!({"due": 1, "queued": 1}));
+    let received = sqs
+        .receive_message()
+        .queue_url(&queue)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .expect("received")
+        .messages
+        .unwrap_or_default();
+    assert_eq!(received.len(), 1);
+    let records: Vec<serde_json::Value> = received
+        .iter()
+        .map(|m| {
+            json!({
+                "messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
+                "attributes": {}, "messageAttributes": {}, "md5OfBody": "",
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:digests",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    let answer = watch
+        .invoke("digest-worker", &json!({ "Records": records }))
+        .await;
+    assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
+    let emails = moto.sent_raw_emails().await;
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0].contains("Saturday 21 Nov"));
+    let posts = posts.lock().expect("posts").clone();
+    assert_eq!(posts.len(), 1, "Slack once");
+    assert_eq!(posts[0].channel, "slack");
 }

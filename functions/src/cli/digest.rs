@@ -1,5 +1,6 @@
-//! `trellin digest`: the day's digest, composed from the insights, printed and stored; and
-//! `trellin digest settings`: when and where it goes.
+//! `trellin digest`: the day's digest, composed from the insights, printed and stored (and,
+//! with `--send`, delivered to the tenant's channels); and `trellin digest settings`: when and
+//! where it goes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
@@ -22,6 +23,14 @@ pub struct DigestArgs {
     /// Print `{"date", "subject", "text", "html", "totals"}` instead of the text.
     #[arg(long)]
     pub json: bool,
+    /// Also deliver it to the tenant's channels (email through SES with `TRELLIN_DIGEST_FROM`,
+    /// Slack, Discord), each once: a channel that already had it is not sent it again.
+    #[arg(long)]
+    pub send: bool,
+    /// Also write `digest.html` (showing `chart.png` beside it), `digest.txt` and `chart.png`
+    /// into this folder, to look at in a browser.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +108,48 @@ pub async fn run(
         writeln!(io.stdout, "{}", serde_json::to_string(&digest)?)?;
     } else {
         write!(io.stdout, "{}", digest.text)?;
+    }
+    if let Some(dir) = &args.out {
+        save_files(dir, &digest)?;
+    }
+    if args.send {
+        let outbox = crate::aws::outbox(config).await;
+        let due = trellin::digest::Due {
+            tenant: tenant.id,
+            date: digest.date,
+        };
+        let done =
+            trellin::digest::deliver(&pool, due, now, config.responsive_minutes(), &outbox).await?;
+        for channel in &done.sent {
+            eprintln!("sent to {channel}");
+        }
+        for (channel, why) in &done.failed {
+            eprintln!("not sent to {channel}: {why}");
+        }
+        if done.sent.is_empty() && done.failed.is_empty() {
+            eprintln!("nothing to send: no channel is configured, or each has had it");
+        }
+        if !done.failed.is_empty() {
+            anyhow::bail!(
+                "{} channel(s) failed; run it again to retry them",
+                done.failed.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The digest as files a browser shows as the email would: the HTML with the chart beside it.
+fn save_files(dir: &std::path::Path, digest: &trellin::digest::Digest) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let html = digest.html.replace(
+        &format!("cid:{}", trellin::digest::email::CHART_CID),
+        "chart.png",
+    );
+    std::fs::write(dir.join("digest.html"), html)?;
+    std::fs::write(dir.join("digest.txt"), &digest.text)?;
+    if let Some(chart) = &digest.chart {
+        std::fs::write(dir.join("chart.png"), chart)?;
     }
     Ok(())
 }

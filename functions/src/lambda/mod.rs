@@ -1,6 +1,7 @@
 //! Lambda adapters: each turns its event into calls of the domain and the result into a
 //! response. The binaries in `src/bin` only build these once and hand them to the runtime.
 
+pub mod digest;
 pub mod ingest;
 
 use sqlx::postgres::PgPoolOptions;

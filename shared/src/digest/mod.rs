@@ -6,7 +6,22 @@
 //! then what customers wait for, the emails waiting for a reply, the team's reply times and
 //! who is slowest, the top issues, the sentiment changes of the day before, and the totals with
 //! their change since the previous digest. It is the digest *of* a date: "today" is that date in
-//! the tenant's zone, and it looks back at the day before.
+//! the tenant's zone, and it looks back at the day before. It carries a chart of the last
+//! fourteen days' sentiment ([`chart`]).
+//!
+//! Where it goes and when: [`settings`]; getting it out once per channel: [`delivery`]; the
+//! email it becomes: [`email`].
+
+pub mod chart;
+pub mod delivery;
+pub mod email;
+pub mod settings;
+
+pub use delivery::{
+    ChartHost, Composed, Delivered, DeliveryError, Due, Mailer, Outbox, Tick, deliver, due,
+    run_once,
+};
+pub use settings::{Settings, SettingsChange, SettingsError, configure, masked};
 
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
@@ -30,6 +45,9 @@ pub struct Digest {
     pub html: String,
     /// The figures the totals line reports, kept to say what changed next time.
     pub totals: Totals,
+    /// The fourteen-day sentiment chart (PNG); the HTML shows it as `cid:` [`email::CHART_CID`].
+    #[serde(skip)]
+    pub chart: Option<Vec<u8>>,
 }
 
 /// The totals a digest reports.
@@ -293,14 +311,20 @@ pub async fn compose(
         scope.tenant_name,
         date.format("%A %-d %b")
     );
+    let days = chart::load(pool, scope.tenant, date, zone).await?;
+    // A chart that cannot be drawn (it never depends on the data) leaves the digest without it.
+    let chart = chart::render(&days)
+        .inspect_err(|why| tracing::warn!(%why, "the digest goes without its chart"))
+        .ok();
     let text = render_text(&subject, &sections);
-    let html = render_html(&subject, &sections);
+    let html = render_html(&subject, &sections, chart.is_some());
     let digest = Digest {
         date,
         subject,
         text,
         html,
         totals,
+        chart,
     };
     save(pool, scope, &digest).await?;
     Ok(digest)
@@ -325,7 +349,7 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn render_html(subject: &str, sections: &[Section]) -> String {
+fn render_html(subject: &str, sections: &[Section], with_chart: bool) -> String {
     let mut out = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{0}</title></head>\
          <body style=\"font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:640px;\
@@ -341,6 +365,13 @@ fn render_html(subject: &str, sections: &[Section]) -> String {
             out.push_str(&format!("<li>{}</li>", escape(line)));
         }
         out.push_str("</ul>");
+    }
+    if with_chart {
+        out.push_str(&format!(
+            "<p><img src=\"cid:{}\" width=\"640\" alt=\"Customer emails by sentiment, last 14 days\" \
+             style=\"max-width:100%;height:auto\"></p>",
+            email::CHART_CID
+        ));
     }
     out.push_str("</body></html>");
     out
@@ -365,258 +396,23 @@ async fn previous_totals(
 
 async fn save(pool: &PgPool, scope: &Scope, digest: &Digest) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"INSERT INTO digests (user_id, date, subject, text, html, totals, composed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+        r#"INSERT INTO digests (user_id, date, subject, text, html, totals, composed_at, chart)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (user_id, date) DO UPDATE SET subject = EXCLUDED.subject,
              text = EXCLUDED.text, html = EXCLUDED.html, totals = EXCLUDED.totals,
-             composed_at = EXCLUDED.composed_at"#,
+             composed_at = EXCLUDED.composed_at, chart = EXCLUDED.chart"#,
         scope.tenant,
         digest.date,
         digest.subject,
         digest.text,
         digest.html,
         serde_json::to_value(digest.totals).unwrap_or_default(),
-        scope.now.naive_utc()
+        scope.now.naive_utc(),
+        digest.chart.as_deref()
     )
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// When and where a tenant's digest goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    /// The local hour (0–23) from which the day's digest is due.
-    pub hour: i16,
-    pub timezone: String,
-    pub emails: Vec<String>,
-    pub slack_webhook: Option<String>,
-    pub discord_webhook: Option<String>,
-}
-
-/// A change of settings; `None` leaves a setting as it is.
-#[derive(Debug, Clone, Default)]
-pub struct SettingsChange {
-    pub hour: Option<i16>,
-    pub timezone: Option<String>,
-    pub emails: Option<Vec<String>>,
-    pub slack_webhook: Option<String>,
-    pub discord_webhook: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    #[error("the digest hour must be 0 to 23, not {0}")]
-    BadHour(i16),
-    #[error("{0:?} is not an IANA time zone (for example Europe/Berlin)")]
-    BadTimezone(String),
-    #[error("{0:?} is not an https URL")]
-    BadWebhook(String),
-    #[error("database failure")]
-    Database(#[from] sqlx::Error),
-}
-
-/// A secret shown so that its owner recognises it and nobody else can use it:
-/// `https://hooks.slack.com/…wxyz`.
-pub fn masked(secret: &str) -> String {
-    let host_end = secret
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| secret[start..].find('/').map(|j| start + j))
-        .unwrap_or(0);
-    let tail: String = secret
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("{}/…{tail}", &secret[..host_end])
-}
-
-/// Changes a tenant's digest settings and returns them.
-///
-/// # Errors
-/// An hour, zone or webhook that cannot be; a database failure.
-pub async fn configure(
-    pool: &PgPool,
-    tenant: uuid::Uuid,
-    change: SettingsChange,
-) -> Result<Settings, SettingsError> {
-    if let Some(hour) = change.hour.filter(|h| !(0..=23).contains(h)) {
-        return Err(SettingsError::BadHour(hour));
-    }
-    if let Some(zone) = change
-        .timezone
-        .as_ref()
-        .filter(|z| z.parse::<chrono_tz::Tz>().is_err())
-    {
-        return Err(SettingsError::BadTimezone(zone.clone()));
-    }
-    for hook in [&change.slack_webhook, &change.discord_webhook]
-        .into_iter()
-        .flatten()
-    {
-        if !hook.starts_with("https://") && !hook.starts_with("http://127.0.0.1") {
-            return Err(SettingsError::BadWebhook(masked(hook)));
-        }
-    }
-    let row = sqlx::query!(
-        r#"UPDATE users SET digest_hour = COALESCE($2, digest_hour),
-                  timezone = COALESCE($3, timezone),
-                  digest_emails = COALESCE($4, digest_emails),
-                  slack_webhook = COALESCE($5, slack_webhook),
-                  discord_webhook = COALESCE($6, discord_webhook)
-           WHERE id = $1
-           RETURNING digest_hour, timezone, digest_emails, slack_webhook, discord_webhook"#,
-        tenant,
-        change.hour,
-        change.timezone,
-        change.emails.as_deref(),
-        change.slack_webhook,
-        change.discord_webhook
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(Settings {
-        hour: row.digest_hour,
-        timezone: row.timezone,
-        emails: row.digest_emails,
-        slack_webhook: row.slack_webhook,
-        discord_webhook: row.discord_webhook,
-    })
-}
-
-/// A digest a tick composed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Composed {
-    pub tenant: uuid::Uuid,
-    pub date: NaiveDate,
-}
-
-/// What one tick did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tick {
-    pub composed: Vec<Composed>,
-    /// Deliveries made: tenant, date, channel.
-    pub sent: Vec<(uuid::Uuid, NaiveDate, &'static str)>,
-    /// Deliveries that failed (tried again next tick): tenant, date, channel, why.
-    pub failed: Vec<(uuid::Uuid, NaiveDate, &'static str, String)>,
-}
-
-/// One tick of the schedule. Composes (and stores) the digest of every tenant whose local time
-/// has reached its digest hour and whose digest of that local date does not exist yet; then
-/// sends each of today's digests to every configured webhook it has not reached yet. A second
-/// tick in the same hour sends nothing twice; a channel that failed is tried again alone.
-///
-/// # Errors
-/// A database failure.
-pub async fn run_once(
-    pool: &PgPool,
-    now: chrono::DateTime<chrono::Utc>,
-    responsive_minutes: i32,
-    webhooks: &crate::notify::Webhooks,
-) -> Result<Tick, InsightsError> {
-    let mut tick = Tick::default();
-    let due = sqlx::query!(
-        r#"SELECT u.id, ($1::timestamptz AT TIME ZONE u.timezone)::date AS "date!"
-           FROM users u
-           WHERE extract(hour FROM $1::timestamptz AT TIME ZONE u.timezone) >= u.digest_hour
-             AND NOT EXISTS (SELECT 1 FROM digests d WHERE d.user_id = u.id
-                               AND d.date = ($1::timestamptz AT TIME ZONE u.timezone)::date)
-           ORDER BY u.id"#,
-        now
-    )
-    .fetch_all(pool)
-    .await?;
-    for tenant in due {
-        let scope = Scope::load(pool, tenant.id, responsive_minutes, now).await?;
-        compose(pool, &scope, tenant.date).await?;
-        tick.composed.push(Composed {
-            tenant: tenant.id,
-            date: tenant.date,
-        });
-    }
-    // Today's digests with a webhook they have not reached.
-    let pending = sqlx::query!(
-        r#"SELECT d.user_id, d.date, d.subject, d.text, d.html, d.totals AS "totals: sqlx::types::Json<Totals>",
-                  c.channel AS "channel!", c.url AS "url!"
-           FROM digests d JOIN users u ON u.id = d.user_id
-           CROSS JOIN LATERAL (VALUES ('slack', u.slack_webhook), ('discord', u.discord_webhook))
-             AS c(channel, url)
-           WHERE d.date = ($1::timestamptz AT TIME ZONE u.timezone)::date AND c.url IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM digest_deliveries x WHERE x.user_id = d.user_id
-                               AND x.date = d.date AND x.channel = c.channel AND x.state = 'sent')
-           ORDER BY d.user_id, c.channel"#,
-        now
-    )
-    .fetch_all(pool)
-    .await?;
-    for p in pending {
-        let channel = match p.channel.as_str() {
-            "slack" => crate::notify::Channel::Slack,
-            _ => crate::notify::Channel::Discord,
-        };
-        let digest = Digest {
-            date: p.date,
-            subject: p.subject,
-            text: p.text,
-            html: p.html,
-            totals: p.totals.0,
-        };
-        // Claim the delivery: a tick that finds it locked leaves it to the one sending it.
-        let mut tx = pool.begin().await?;
-        sqlx::query!(
-            r#"INSERT INTO digest_deliveries (user_id, date, channel, state)
-               VALUES ($1, $2, $3, 'pending') ON CONFLICT (user_id, date, channel) DO NOTHING"#,
-            p.user_id,
-            p.date,
-            channel.as_str()
-        )
-        .execute(&mut *tx)
-        .await?;
-        let claimed = sqlx::query_scalar!(
-            r#"SELECT id FROM digest_deliveries
-               WHERE user_id = $1 AND date = $2 AND channel = $3 AND state <> 'sent'
-               FOR UPDATE SKIP LOCKED"#,
-            p.user_id,
-            p.date,
-            channel.as_str()
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(delivery) = claimed else {
-            continue;
-        };
-        let outcome = webhooks.send(channel, &p.url, &digest).await;
-        let (state, provider, error) = match &outcome {
-            Ok(answer) => ("sent", Some(answer.clone()), None),
-            Err(failure) => ("failed", None, Some(failure.to_string())),
-        };
-        sqlx::query!(
-            r#"UPDATE digest_deliveries SET state = $2, attempts = attempts + 1,
-                      provider_id = COALESCE($3, provider_id), last_error = $4,
-                      sent_at = CASE WHEN $2 = 'sent' THEN $5::timestamp END, updated_at = $5
-               WHERE id = $1"#,
-            delivery,
-            state,
-            provider,
-            error,
-            now.naive_utc()
-        )
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        match error {
-            None => tick.sent.push((p.user_id, p.date, channel.as_str())),
-            Some(why) => {
-                tracing::warn!(channel = channel.as_str(), %why, "digest delivery failed");
-                tick.failed.push((p.user_id, p.date, channel.as_str(), why));
-            }
-        }
-    }
-    Ok(tick)
 }
 
 #[cfg(test)]
@@ -632,18 +428,10 @@ mod tests {
                 heading: "Needs you today".into(),
                 lines: vec!["“quote” & more".into()],
             }],
+            true,
         );
         assert!(html.contains("<li>“quote” &amp; more</li>"), "{html}");
         assert!(html.contains("<title>Trellin · A &amp; B</title>"));
-    }
-
-    #[test]
-    fn a_masked_secret_keeps_its_host_and_last_four_characters() {
-        assert_eq!(
-            masked("https://hooks.slack.com/services/T000/B000/abcdwxyz"),
-            "https://hooks.slack.com/…wxyz"
-        );
-        assert!(!masked("https://discord.com/api/webhooks/1/secret-token").contains("secret"));
     }
 
     #[test]

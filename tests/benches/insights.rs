@@ -2,8 +2,8 @@
 //! emails, 1,000 customers and 50 staff, beside nine tenants of 100,000 emails each, generated
 //! with SQL (not the parser) over two years up to now. Times every intent through
 //! `trellin::insights` and every endpoint through the HTTP router (API key, JSON and all),
-//! `BENCH_RUNS` times each (30) after warm-up, and prints p50 and p95, then the plan of the
-//! slowest query.
+//! `BENCH_RUNS` times each (30) after warm-up, and prints p50 and p95; then composing the
+//! day's digest (chart included) the same way, and the plan of the slowest query.
 //!
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench insights`
 //! (`BENCH_EMAILS` sets the large tenant's emails, 1,000,000; `BENCH_KEEP=1` keeps the
@@ -19,6 +19,7 @@ use tower::ServiceExt;
 use trellin::insights::{self, Intent, Question, Scope};
 use trellin::tenant::{self, NewTenant};
 use trellin_functions::http::{AppState, router};
+use trellin_tests::bench::{self, ms};
 use uuid::Uuid;
 
 const DATABASE: &str = "trellin_bench_insights";
@@ -224,22 +225,11 @@ where
     (at(0.5), at(0.95))
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let admin_url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let emails: i64 = std::env::var("BENCH_EMAILS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+    let admin_url = bench::admin_url();
+    let emails: i64 = bench::setting("BENCH_EMAILS", 1_000_000);
+    let runs: usize = bench::setting("BENCH_RUNS", 30);
     let now = Utc::now();
     let (pool, tenant) = database(&admin_url, emails, now).await?;
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM email_logs WHERE user_id = $1")
@@ -362,6 +352,18 @@ async fn main() -> anyhow::Result<()> {
         .await;
         println!("| `GET {uri}` | {} | {} |", ms(p50), ms(p95));
     }
+
+    let (p50, p95) = time(runs, || async {
+        trellin::digest::compose(&pool, &scope, today)
+            .await
+            .expect("digest");
+    })
+    .await;
+    println!(
+        "\n| digest | p50 | p95 |\n| --- | --- | --- |\n| compose and store today's digest, chart included | {} | {} |",
+        ms(p50),
+        ms(p95)
+    );
 
     println!("\nslowest intent at p95: {}", slowest.1);
     // The query behind the slowest intent: responsiveness's reply times of 30 days.

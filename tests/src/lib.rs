@@ -111,3 +111,27 @@ pub fn offline_config() -> trellin::config::Config {
         ..trellin::config::Config::default()
     }
 }
+
+/// Helpers the benches share: their settings from the environment, and how they print times.
+pub mod bench {
+    use std::time::Duration;
+
+    /// The server a bench creates its database on: `DATABASE_URL`, else the local default.
+    pub fn admin_url() -> String {
+        std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    }
+
+    /// A number from the environment (`BENCH_RUNS`, …), or `default`.
+    pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// A duration in milliseconds, one decimal.
+    pub fn ms(d: Duration) -> String {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    }
+}

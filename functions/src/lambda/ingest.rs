@@ -221,12 +221,7 @@ impl IngestFunction<aws_sdk_s3::Client> {
     /// No or an invalid `DATABASE_URL`.
     pub async fn from_config(config: &Config) -> Result<Self, InvocationError> {
         let pool = super::pool(config)?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk)
-                .force_path_style(config.s3_path_style)
-                .build(),
-        );
+        let s3 = crate::aws::s3(&crate::aws::sdk().await, config);
         Ok(IngestFunction {
             pool,
             store: s3,

@@ -15,7 +15,6 @@ pub type Posts = std::sync::Arc<std::sync::Mutex<Vec<Post>>>;
 /// Starts the stand-ins: `{base}/{channel}` records every post; the channels named in
 /// `fail_first` refuse their first post (500).
 pub async fn start(fail_first: &[&str]) -> (String, Posts) {
-    let fail_first: Vec<String> = fail_first.iter().map(|c| (*c).to_owned()).collect();
     use axum::extract::{FromRequest, Path, Request, State};
     use axum::http::StatusCode;
     type Shared = (Posts, std::sync::Arc<Vec<String>>);
@@ -65,6 +64,7 @@ pub async fn start(fail_first: &[&str]) -> (String, Posts) {
             StatusCode::OK
         }
     }
+    let fail_first: Vec<String> = fail_first.iter().map(|c| (*c).to_owned()).collect();
     let posts: Posts = Default::default();
     let app = axum::Router::new()
         .route("/hooks/{channel}", axum::routing::post(post))

@@ -335,3 +335,58 @@ async fn a_digest_reaches_each_channel_once_and_a_failed_channel_is_retried_alon
     .expect("count");
     assert_eq!(sent, 2);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn trellin_digest_send_posts_once_and_out_writes_what_a_browser_shows(pool: PgPool) {
+    let tenant = ingest(&pool, "2026-11-20T20:00:00Z".parse().expect("time")).await;
+    let (base, posts) = hooks::start(&[]).await;
+    trellin::digest::configure(
+        &pool,
+        tenant.id,
+        trellin::digest::SettingsChange {
+            slack_webhook: Some(format!("{base}/slack")),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("settings");
+    let config = Config {
+        database_url: Some(trellin_tests::database_url(&pool)),
+        ..offline_config()
+    };
+    let out = std::env::temp_dir().join(format!("trellin-digest-{}", uuid::Uuid::new_v4()));
+    let out_arg = out.to_string_lossy().into_owned();
+    let args = [
+        "digest",
+        "--tenant",
+        "brightpath",
+        "--now",
+        "2026-11-21T16:00:00Z",
+        "--send",
+        "--out",
+        out_arg.as_str(),
+    ];
+    for _ in 0..2 {
+        let (result, text) = trellin(&args, &config, "").await;
+        result.expect("digest --send");
+        assert!(
+            text.starts_with("Trellin · Brightpath Digital · Saturday 21 Nov"),
+            "{text}"
+        );
+    }
+    let slack = posts
+        .lock()
+        .expect("posts")
+        .iter()
+        .filter(|p| p.channel == "slack")
+        .count();
+    assert_eq!(slack, 1, "sent once, however often it is run");
+    let html = std::fs::read_to_string(out.join("digest.html")).expect("digest.html");
+    assert!(html.contains("src=\"chart.png\""), "{html}");
+    assert!(
+        std::fs::read(out.join("chart.png"))
+            .expect("chart.png")
+            .starts_with(b"\x89PNG")
+    );
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -9,20 +9,18 @@ use thiserror::Error;
 
 use crate::digest::Digest;
 
-/// A channel a digest can go to.
+/// A chat service a digest can be posted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
+pub enum Chat {
     Slack,
     Discord,
 }
 
-impl Channel {
+impl Chat {
     pub fn as_str(self) -> &'static str {
         match self {
-            Channel::Email => "email",
-            Channel::Slack => "slack",
-            Channel::Discord => "discord",
+            Chat::Slack => "slack",
+            Chat::Discord => "discord",
         }
     }
 }
@@ -78,18 +76,15 @@ impl Webhooks {
     /// The webhook could not be reached or refused the message.
     pub async fn send(
         &self,
-        channel: Channel,
+        channel: Chat,
         url: &str,
         digest: &Digest,
         chart_url: Option<&str>,
     ) -> Result<String, NotifyError> {
         let name = channel.as_str();
-        let chart = digest
-            .chart
-            .as_ref()
-            .filter(|_| channel == Channel::Discord);
+        let chart = digest.chart.as_ref().filter(|_| channel == Chat::Discord);
         let body = match channel {
-            Channel::Slack | Channel::Email => {
+            Chat::Slack => {
                 let mut blocks = vec![json!({
                     "type": "header",
                     "text": {"type": "plain_text", "text": shortened(&digest.subject, 150)}
@@ -109,7 +104,7 @@ impl Webhooks {
                 }
                 json!({"text": digest.subject, "blocks": blocks})
             }
-            Channel::Discord => {
+            Chat::Discord => {
                 let mut embed = json!({
                     "title": shortened(&digest.subject, 256),
                     "description": shortened(

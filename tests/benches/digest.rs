@@ -125,16 +125,7 @@ async fn main() -> anyhow::Result<()> {
     let now: DateTime<Utc> = "2026-12-07T07:00:00Z".parse()?;
     let pool = database(&admin_url, tenants, now).await?;
     let (url, sent) = queue().await?;
-    let sqs = aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(&url)
-            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "test", "test", None, None, "bench",
-            ))
-            .build(),
-    );
+    let sqs = aws_sdk_sqs::Client::new(&trellin_tests::moto::stand_in(&url));
 
     let mut due_times = Vec::new();
     let mut tick_times = Vec::new();

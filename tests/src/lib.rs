@@ -112,6 +112,24 @@ pub fn offline_config() -> trellin::config::Config {
     }
 }
 
+/// A tenant without mail in an IANA zone: slug `slug`, domain `slug.example`.
+pub async fn tenant_in(pool: &sqlx::PgPool, slug: &str, zone: &str) -> uuid::Uuid {
+    trellin::tenant::create(
+        pool,
+        trellin::tenant::NewTenant {
+            name: format!("Owner {slug}"),
+            email: format!("owner@{slug}.example"),
+            company: Some(format!("Agency {slug}")),
+            domain: Some(format!("{slug}.example")),
+            slug: Some(slug.into()),
+            timezone: Some(zone.into()),
+        },
+    )
+    .await
+    .expect("tenant")
+    .id
+}
+
 /// Helpers the benches share: their settings from the environment, and how they print times.
 pub mod bench {
     use std::time::Duration;

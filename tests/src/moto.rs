@@ -48,75 +48,94 @@ impl Moto {
         }
     }
 
-    /// An S3 client for this server (dummy credentials, path-style addressing).
+    /// The SDK configuration of this server: its endpoint, dummy credentials, one region.
+    pub fn sdk(&self) -> aws_config::SdkConfig {
+        stand_in(&self.url)
+    }
+
+    /// What a child process (`cargo lambda watch`) needs in its environment to reach this server.
+    pub fn env(&self) -> Vec<String> {
+        vec![
+            format!("AWS_ENDPOINT_URL={}", self.url),
+            "AWS_ACCESS_KEY_ID=test".into(),
+            "AWS_SECRET_ACCESS_KEY=test".into(),
+            "AWS_REGION=us-east-1".into(),
+            "AWS_EC2_METADATA_DISABLED=true".into(),
+        ]
+    }
+
+    /// An S3 client for this server (path-style addressing).
     pub fn s3(&self) -> aws_sdk_s3::Client {
-        let config = aws_sdk_s3::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(&self.url)
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "test", "test", None, None, "moto",
-            ))
-            .force_path_style(true)
-            .build();
-        aws_sdk_s3::Client::from_conf(config)
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk())
+                .force_path_style(true)
+                .build(),
+        )
     }
 
     /// An SES v2 client for this server.
     pub fn ses(&self) -> aws_sdk_sesv2::Client {
-        let config = aws_sdk_sesv2::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(&self.url)
-            .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
-                "test", "test", None, None, "moto",
-            ))
-            .build();
-        aws_sdk_sesv2::Client::from_conf(config)
+        aws_sdk_sesv2::Client::new(&self.sdk())
     }
 
     /// An SQS client for this server.
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
-        let config = aws_sdk_sqs::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(&self.url)
-            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "test", "test", None, None, "moto",
-            ))
-            .build();
-        aws_sdk_sqs::Client::from_conf(config)
+        aws_sdk_sqs::Client::new(&self.sdk())
     }
 
-    /// The raw messages SES has sent (moto keeps them under `ses`, also for SES v2).
-    pub async fn sent_raw_emails(&self) -> Vec<String> {
+    /// A new SQS queue's URL.
+    pub async fn queue(&self, name: &str) -> String {
+        self.sqs()
+            .create_queue()
+            .queue_name(name)
+            .send()
+            .await
+            .expect("queue")
+            .queue_url
+            .expect("queue URL")
+    }
+
+    /// What the queue holds now, as the event Lambda would hand its consumer.
+    pub async fn received(&self, queue: &str) -> aws_lambda_events::event::sqs::SqsEvent {
+        let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+        for _ in 0..5 {
+            let batch = self
+                .sqs()
+                .receive_message()
+                .queue_url(queue)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("received");
+            for m in batch.messages.unwrap_or_default() {
+                let mut message = aws_lambda_events::event::sqs::SqsMessage::default();
+                message.message_id = m.message_id;
+                message.body = m.body;
+                message.receipt_handle = m.receipt_handle;
+                event.records.push(message);
+            }
+        }
+        event
+    }
+
+    /// What SES has sent, as (message id, raw message): moto keeps raw sends under
+    /// `ses.RawMessage`, also for SES v2.
+    pub async fn sent_raw_emails(&self) -> Vec<(String, String)> {
         let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", self.url))
             .await
             .expect("moto answers")
             .json()
             .await
             .expect("moto's data is JSON");
-        let mut raw = Vec::new();
-        collect_raw(&data["ses"], &mut raw);
-        raw
-    }
-}
-
-/// Every `raw_data` / `RawMessage` string under a value, wherever moto nests it.
-fn collect_raw(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, inner) in map {
-                match inner {
-                    serde_json::Value::String(text) if key == "raw_data" || key == "RawMessage" => {
-                        out.push(text.clone());
-                    }
-                    _ => collect_raw(inner, out),
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_raw(i, out)),
-        _ => {}
+        data["ses"]["RawMessage"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                let text = |key: &str| m[key].as_str().unwrap_or_default().to_owned();
+                (text("id"), text("raw_data"))
+            })
+            .collect()
     }
 }
 
@@ -125,4 +144,16 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The SDK configuration of any local AWS stand-in at `url`: dummy credentials, one region.
+pub fn stand_in(url: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
+            aws_sdk_s3::config::Credentials::new("test", "test", None, None, "stand-in"),
+        ))
+        .build()
 }

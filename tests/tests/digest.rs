@@ -138,27 +138,14 @@ async fn the_last_days_digest_names_what_needs_the_owner(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn each_tenant_gets_its_digest_once_at_its_own_eight_oclock_for_its_own_date(pool: PgPool) {
-    use trellin::tenant::{self, NewTenant};
     let mut zones = Vec::new();
     for (slug, zone) in [
         ("west", "America/Los_Angeles"),
         ("greenwich", "UTC"),
         ("east", "Asia/Tokyo"),
     ] {
-        let t = tenant::create(
-            &pool,
-            NewTenant {
-                name: format!("Owner {slug}"),
-                email: format!("owner@{slug}.example"),
-                company: Some(format!("Agency {slug}")),
-                domain: Some(format!("{slug}.example")),
-                slug: Some(slug.into()),
-                timezone: Some(zone.into()),
-            },
-        )
-        .await
-        .expect("tenant");
-        zones.push((t.id, zone.parse::<chrono_tz::Tz>().expect("zone")));
+        let tenant = trellin_tests::tenant_in(&pool, slug, zone).await;
+        zones.push((tenant, zone.parse::<chrono_tz::Tz>().expect("zone")));
     }
     // Hourly ticks over two days, each hour ticking twice (a retried schedule).
     let start: chrono::DateTime<chrono::Utc> = "2026-12-07T00:00:00Z".parse().expect("time");

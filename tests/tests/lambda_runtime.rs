@@ -29,15 +29,12 @@ async fn the_ingest_binary_stores_an_ses_event_under_cargo_lambda(pool: PgPool) 
         .expect("put");
 
     let database_url = trellin_tests::database_url(&pool);
-    let watch = Watch::start(&[
+    let mut env = moto.env();
+    env.extend([
         format!("DATABASE_URL={database_url}"),
-        format!("AWS_ENDPOINT_URL={}", moto.url),
-        "AWS_ACCESS_KEY_ID=test".into(),
-        "AWS_SECRET_ACCESS_KEY=test".into(),
-        "AWS_REGION=us-east-1".into(),
-        "AWS_EC2_METADATA_DISABLED=true".into(),
         "TRELLIN_INBOUND_BUCKET=trellin-inbound".into(),
     ]);
+    let watch = Watch::start(&env);
 
     let mut event: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
@@ -122,15 +119,7 @@ async fn the_digest_binaries_tick_into_sqs_and_deliver_from_it_under_cargo_lambd
     let tenant =
         trellin_tests::mailbox::ingest(&pool, "2026-11-20T20:00:00Z".parse().expect("time")).await;
     let moto = Moto::start();
-    let sqs = moto.sqs();
-    let queue = sqs
-        .create_queue()
-        .queue_name("digests")
-        .send()
-        .await
-        .expect("queue")
-        .queue_url
-        .expect("queue URL");
+    let queue = moto.queue("digests").await;
     moto.ses()
         .create_email_identity()
         .email_identity("digest@brightpath.test")
@@ -156,17 +145,14 @@ async fn the_digest_binaries_tick_into_sqs_and_deliver_from_it_under_cargo_lambd
     .await
     .expect("settings");
     let database_url = trellin_tests::database_url(&pool);
-    let watch = Watch::start(&[
+    let mut env = moto.env();
+    env.extend([
         format!("DATABASE_URL={database_url}"),
-        format!("AWS_ENDPOINT_URL={}", moto.url),
-        "AWS_ACCESS_KEY_ID=test".into(),
-        "AWS_SECRET_ACCESS_KEY=test".into(),
-        "AWS_REGION=us-east-1".into(),
-        "AWS_EC2_METADATA_DISABLED=true".into(),
         format!("TRELLIN_DIGEST_QUEUE_URL={queue}"),
         "TRELLIN_DIGEST_FROM=digest@brightpath.test".into(),
         "TRELLIN_CHART_BUCKET=charts".into(),
     ]);
+    let watch = Watch::start(&env);
 
     // EventBridge's scheduled event at 08:00 in Los Angeles.
     let scheduled = json!({
@@ -177,16 +163,9 @@ async fn the_digest_binaries_tick_into_sqs_and_deliver_from_it_under_cargo_lambd
     });
     let ticked = watch.invoke("digest", &scheduled).await;
     assert_eq!(ticked, json!({"due": 1, "queued": 1}));
-    let received = sqs
-        .receive_message()
-        .queue_url(&queue)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .expect("received")
-        .messages
-        .unwrap_or_default();
+    let received = moto.received(&queue).await.records;
     assert_eq!(received.len(), 1);
+    // The event as Lambda's SQS event source writes it.
     let records: Vec<serde_json::Value> = received
         .iter()
         .map(|m| {
@@ -204,7 +183,7 @@ async fn the_digest_binaries_tick_into_sqs_and_deliver_from_it_under_cargo_lambd
     assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
     let emails = moto.sent_raw_emails().await;
     assert_eq!(emails.len(), 1);
-    assert!(emails[0].contains("Saturday 21 Nov"));
+    assert!(emails[0].1.contains("Saturday 21 Nov"));
     let posts = posts.lock().expect("posts").clone();
     assert_eq!(posts.len(), 1, "Slack once");
     assert_eq!(posts[0].channel, "slack");

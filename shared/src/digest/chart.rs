@@ -103,12 +103,16 @@ pub async fn load(
         .collect())
 }
 
-fn font() -> Result<(), ChartError> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
-    });
-    if ok { Ok(()) } else { Err(ChartError::Font) }
+/// The embedded face, parsed once, and registered with plotters (which lays out the empty tick
+/// labels with it).
+fn face() -> Result<&'static ab_glyph::FontRef<'static>, ChartError> {
+    static FACE: OnceLock<Option<ab_glyph::FontRef<'static>>> = OnceLock::new();
+    FACE.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).ok()?;
+        ab_glyph::FontRef::try_from_slice(FONT_BYTES).ok()
+    })
+    .as_ref()
+    .ok_or(ChartError::Font)
 }
 
 fn drawn<E: std::fmt::Debug>(error: E) -> ChartError {
@@ -146,7 +150,7 @@ const MUTED: RGBColor = RGBColor(96, 104, 117);
 /// # Errors
 /// The font or the encoder failed (neither depends on the data).
 pub fn render(days: &[Day]) -> Result<Vec<u8>, ChartError> {
-    font()?;
+    let face = face()?;
     let mut pixels = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
     let mut labels = vec![Label {
         text: format!("Customer emails by sentiment, last {DAYS} days"),
@@ -227,7 +231,7 @@ pub fn render(days: &[Day]) -> Result<Vec<u8>, ChartError> {
         // The legend, above the plot on the right.
         let mut x = WIDTH as i32 - 12;
         for (name, color) in [("happy", HAPPY), ("neutral", NEUTRAL), ("unhappy", UNHAPPY)] {
-            let width = text_width(name, 12.0) as i32;
+            let width = text_width(face, name, 12.0) as i32;
             x -= width;
             labels.push(Label {
                 text: name.to_owned(),
@@ -243,7 +247,7 @@ pub fn render(days: &[Day]) -> Result<Vec<u8>, ChartError> {
         root.present().map_err(drawn)?;
     }
     for label in &labels {
-        write(&mut pixels, label);
+        write(&mut pixels, face, label);
     }
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
@@ -255,14 +259,9 @@ pub fn render(days: &[Day]) -> Result<Vec<u8>, ChartError> {
     Ok(out)
 }
 
-fn face() -> Option<ab_glyph::FontRef<'static>> {
-    ab_glyph::FontRef::try_from_slice(FONT_BYTES).ok()
-}
-
 /// The advance of a line of text at `size` pixels.
-fn text_width(text: &str, size: f32) -> f32 {
+fn text_width(face: &ab_glyph::FontRef<'static>, text: &str, size: f32) -> f32 {
     use ab_glyph::{Font, ScaleFont};
-    let Some(face) = face() else { return 0.0 };
     let font = face.as_scaled(size);
     let mut width = 0.0;
     let mut previous = None;
@@ -278,11 +277,10 @@ fn text_width(text: &str, size: f32) -> f32 {
 }
 
 /// Sets a label into the RGB pixels, blending each glyph's coverage over what is there.
-fn write(pixels: &mut [u8], label: &Label) {
+fn write(pixels: &mut [u8], face: &ab_glyph::FontRef<'static>, label: &Label) {
     use ab_glyph::{Font, ScaleFont, point};
-    let Some(face) = face() else { return };
     let font = face.as_scaled(label.size);
-    let width = text_width(&label.text, label.size);
+    let width = text_width(face, &label.text, label.size);
     let left = match label.anchor {
         Anchor::Left => label.at.0 as f32,
         Anchor::Center => label.at.0 as f32 - width / 2.0,

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::{Digest, Totals, compose};
 use crate::insights::{InsightsError, Scope};
-use crate::notify::{Channel, NotifyError, Webhooks};
+use crate::notify::{Chat, NotifyError, Webhooks};
 
 /// A cause from an outside service, kept whole.
 pub type Cause = Box<dyn std::error::Error + Send + Sync>;
@@ -56,6 +56,22 @@ pub enum DeliveryError {
     Build(#[source] std::io::Error),
     #[error("the email could not be sent: {0}")]
     Mail(#[source] Cause),
+}
+
+/// Where one delivery goes: email through the mailer, or a chat webhook.
+enum Target<'a> {
+    Email(&'a dyn Mailer),
+    Chat(Chat, &'a str),
+}
+
+impl Target<'_> {
+    /// The channel's name in `digest_deliveries`.
+    fn channel(&self) -> &'static str {
+        match self {
+            Target::Email(_) => "email",
+            Target::Chat(chat, _) => chat.as_str(),
+        }
+    }
 }
 
 /// One tenant's digest of one date: what a tick fans out, one queue message each.
@@ -142,41 +158,36 @@ pub async fn deliver(
     )
     .fetch_one(pool)
     .await?;
-    let mut chart_url = None;
-    for channel in [Channel::Email, Channel::Slack, Channel::Discord] {
-        let configured = match channel {
-            Channel::Email => !settings.digest_emails.is_empty() && outbox.mailer.is_some(),
-            Channel::Slack => settings.slack_webhook.is_some(),
-            Channel::Discord => settings.discord_webhook.is_some(),
-        };
-        if !configured {
-            continue;
-        }
+    // The configured channels this outbox can reach, in a fixed order.
+    let mut targets = Vec::new();
+    if let Some(mailer) = outbox.mailer.as_deref()
+        && !settings.digest_emails.is_empty()
+    {
+        targets.push(Target::Email(mailer));
+    }
+    if let Some(url) = settings.slack_webhook.as_deref() {
+        targets.push(Target::Chat(Chat::Slack, url));
+    }
+    if let Some(url) = settings.discord_webhook.as_deref() {
+        targets.push(Target::Chat(Chat::Discord, url));
+    }
+    for target in targets {
+        let channel = target.channel();
         let mut tx = pool.begin().await?;
         let Some(delivery) = claim(&mut tx, due, channel).await? else {
             continue;
         };
-        let outcome = match channel {
-            Channel::Email => match &outbox.mailer {
-                Some(mailer) => send_email(mailer.as_ref(), &digest, &settings.digest_emails).await,
-                None => continue,
-            },
-            Channel::Slack => {
-                if chart_url.is_none() {
-                    chart_url = publish_chart(outbox, due, &digest).await;
-                }
-                let url = settings.slack_webhook.as_deref().unwrap_or_default();
+        let outcome = match target {
+            Target::Email(mailer) => send_email(mailer, &digest, &settings.digest_emails).await,
+            Target::Chat(chat, url) => {
+                // Slack shows the chart from a URL; Discord takes it attached.
+                let chart_url = match chat {
+                    Chat::Slack => publish_chart(outbox, due, &digest).await,
+                    Chat::Discord => None,
+                };
                 outbox
                     .webhooks
-                    .send(channel, url, &digest, chart_url.as_deref())
-                    .await
-                    .map_err(DeliveryError::from)
-            }
-            Channel::Discord => {
-                let url = settings.discord_webhook.as_deref().unwrap_or_default();
-                outbox
-                    .webhooks
-                    .send(channel, url, &digest, None)
+                    .send(chat, url, &digest, chart_url.as_deref())
                     .await
                     .map_err(DeliveryError::from)
             }
@@ -200,10 +211,10 @@ pub async fn deliver(
         .await?;
         tx.commit().await?;
         match error {
-            None => done.sent.push(channel.as_str()),
+            None => done.sent.push(channel),
             Some(why) => {
-                tracing::warn!(tenant = %due.tenant, channel = channel.as_str(), %why, "digest delivery failed");
-                done.failed.push((channel.as_str(), why));
+                tracing::warn!(tenant = %due.tenant, channel, %why, "digest delivery failed");
+                done.failed.push((channel, why));
             }
         }
     }
@@ -235,14 +246,14 @@ async fn load(pool: &PgPool, due: Due) -> Result<Option<Digest>, sqlx::Error> {
 async fn claim(
     tx: &mut sqlx::PgConnection,
     due: Due,
-    channel: Channel,
+    channel: &str,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query!(
         r#"INSERT INTO digest_deliveries (user_id, date, channel, state)
            VALUES ($1, $2, $3, 'pending') ON CONFLICT (user_id, date, channel) DO NOTHING"#,
         due.tenant,
         due.date,
-        channel.as_str()
+        channel
     )
     .execute(&mut *tx)
     .await?;
@@ -252,7 +263,7 @@ async fn claim(
            FOR UPDATE SKIP LOCKED"#,
         due.tenant,
         due.date,
-        channel.as_str()
+        channel
     )
     .fetch_optional(&mut *tx)
     .await
